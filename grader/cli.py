@@ -1,23 +1,118 @@
-"""Command line: ``lstm-grader {check,grade,demo}``."""
+"""Command line: ``lstm-grader check|grade|demo``.
+
+Exit codes (``ExitCode``): 0 grading completed (``grade``) or everything passed
+(``check``); 1 ``check`` found failures; 2 usage or configuration error; 3 grader fault.
+"""
 
 from __future__ import annotations
 
 import argparse
+import enum
 import sys
+import tempfile
+import traceback
+from pathlib import Path
 
 from grader import __version__
+from grader.config import GradeConfig
+from grader.errors import ConfigError
+from grader.exercises import DEFAULT_EXERCISES, EXERCISES
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    CHECKS_FAILED = 1
+    USAGE_ERROR = 2
+    GRADER_FAULT = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lstm-grader", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="lstm-grader",
+        description="Grade PyTorch LSTM coursework with property-based checks.")
     parser.add_argument("--version", action="version", version=f"lstm-grader {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("path", type=Path, help="the submission (.py or .ipynb)")
+        p.add_argument("--exercise", action="append", choices=sorted(EXERCISES),
+                       help="exercise to grade (repeatable); default: "
+                            + " and ".join(DEFAULT_EXERCISES))
+        p.add_argument("--examples", type=int, default=None,
+                       help="Hypothesis examples per check (default 12)")
+
+    check = sub.add_parser("check", help="check your own file and see what to fix")
+    common(check)
+    grade = sub.add_parser("grade", help="grade a file and write Gradescope's results.json")
+    common(grade)
+    grade.add_argument("--out", type=Path, default=Path("results.json"),
+                       help="where to write results.json (default ./results.json)")
+    demo = sub.add_parser("demo", help="grade the bundled example and show the report")
+    demo.add_argument("--out", type=Path, default=None,
+                      help="also write the example's results.json here")
     return parser
+
+
+def _config(args: argparse.Namespace, **overrides: object) -> GradeConfig:
+    config = GradeConfig(**overrides)  # type: ignore[arg-type]
+    if getattr(args, "examples", None) is not None:
+        config = config.with_(max_examples=args.examples)
+    return config
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    del args
-    return 0
+    try:
+        return _dispatch(args)
+    except ConfigError as exc:
+        print(f"lstm-grader: {exc}", file=sys.stderr)
+        return ExitCode.USAGE_ERROR
+    except KeyboardInterrupt:
+        print("lstm-grader: interrupted", file=sys.stderr)
+        return ExitCode.GRADER_FAULT
+    except Exception:
+        traceback.print_exc()
+        print("lstm-grader: internal error (a bug in the grader, not in your code); please "
+              "report it with the traceback above", file=sys.stderr)
+        return ExitCode.GRADER_FAULT
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from grader.engine import grade
+    from grader.reports import gradescope, text
+
+    exercises = tuple(args.exercise or DEFAULT_EXERCISES) if hasattr(args, "exercise") else ()
+    if args.command == "check":
+        report = grade(args.path, exercises, _config(args, only_visible=True))
+        text.render(report, sys.stdout)
+        return ExitCode.OK if report.all_passed else ExitCode.CHECKS_FAILED
+    if args.command == "grade":
+        report = grade(args.path, exercises, _config(args))
+        _write_atomic(args.out, report, gradescope.render)
+        print(f"lstm-grader: {report.score:g} / {report.max_score:g} -> {args.out}")
+        return ExitCode.OK
+    if args.command == "demo":
+        example = Path(__file__).resolve().parent.parent / "examples" / "lesson_lstm.py"
+        if not example.is_file():
+            raise ConfigError(f"the bundled example is missing ({example}); reinstall "
+                              "lstm-grader from a full checkout")
+        report = grade(example, DEFAULT_EXERCISES, _config(args))
+        text.render(report, sys.stdout)
+        if args.out is not None:
+            _write_atomic(args.out, report, gradescope.render)
+            print(f"results.json written to {args.out}")
+        return ExitCode.OK
+    raise ConfigError(f"unknown command {args.command!r}")
+
+
+def _write_atomic(path: Path, report: object, render: object) -> None:
+    """Write via a temporary file in the same folder, so a crash never leaves half a file."""
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
+                                     prefix=f".{path.name}.", delete=False) as tmp:
+        render(report, tmp)  # type: ignore[operator]
+    Path(tmp.name).replace(path)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,275 @@
+"""The worker: the only process in which a submission's code runs.
+
+It serves a narrow request protocol (load, build, set_params, call) over two pipes whose file
+descriptors come on the command line. It imports no grading logic, no reference and no
+Hypothesis: it computes what the grader asks for, on inputs the grader chose, and sends back
+plain tensors. The grader never trusts anything here beyond "these are the numbers the
+submission produced".
+
+Run by the sandbox as ``python -I _worker.py READ_FD WRITE_FD SUBMISSION_NAME`` from a fresh
+temporary directory that also holds a copy of ``protocol.py`` (as ``_lstm_grader_protocol``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+import types
+from typing import Any
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+Tensors = dict[str, torch.Tensor]
+Reply = tuple[dict[str, Any], Tensors]
+
+_MAX_TEXT = 4000
+
+
+class _OpRecorder(TorchFunctionMode):
+    """Records the torch API functions a call goes through (for the integrity check)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None)
+        if name:
+            self.names.add(str(name))
+        return func(*args, **(kwargs or {}))
+
+
+def _student_frames(exc: BaseException, filename: str) -> str:
+    """The traceback limited to the submission's own frames (and the exception line)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    text = "".join(traceback.format_list(frames))
+    text += "".join(traceback.format_exception_only(type(exc), exc))
+    return text[-_MAX_TEXT:]
+
+
+class Handler:
+    """Serves requests for one submission; usable in-process for trusted test submissions."""
+
+    def __init__(self) -> None:
+        self.module: types.ModuleType | None = None
+        self.filename = "<submission>"
+        self.instances: dict[str, nn.Module] = {}
+
+    # -- dispatch -------------------------------------------------------------------------
+    def handle(self, header: dict[str, Any], tensors: Tensors) -> Reply:
+        op = header.get("op")
+        method = getattr(self, f"op_{op}", None)
+        if method is None:
+            return {"ok": False, "error": {"kind": "protocol", "type": "UnknownOp",
+                                           "message": f"unknown op {op!r}"}}, {}
+        try:
+            reply, out = method(header, tensors)
+        except _Failure as failure:
+            return {"ok": False, "error": failure.info}, {}
+        except RecursionError as exc:
+            return self._error("exception", exc), {}
+        except Exception as exc:
+            return self._error("exception", exc), {}
+        return {"ok": True, **reply}, out
+
+    def _error(self, kind: str, exc: BaseException) -> dict[str, Any]:
+        return {"ok": False, "error": {
+            "kind": kind,
+            "type": type(exc).__name__,
+            "message": str(exc)[:_MAX_TEXT],
+            "traceback": _student_frames(exc, self.filename),
+        }}
+
+    # -- ops ------------------------------------------------------------------------------
+    def op_ping(self, header: dict[str, Any], tensors: Tensors) -> Reply:
+        return {"torch": torch.__version__, "pid": os.getpid()}, {}
+
+    def op_load(self, header: dict[str, Any], tensors: Tensors) -> Reply:
+        source: str = header["source"]
+        self.filename = header.get("filename", "submission.py")
+        try:
+            code = compile(source, self.filename, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            raise _Failure({"kind": "syntax", "type": type(exc).__name__,
+                            "message": str(exc.msg), "lineno": exc.lineno,
+                            "offset": exc.offset, "text": (exc.text or "")[:500]}) from None
+        module = types.ModuleType("submission")
+        module.__file__ = self.filename
+        sys.modules["submission"] = module
+        try:
+            exec(code, module.__dict__)
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            info = self._error("import", exc)["error"]
+            raise _Failure(info) from None
+        self.module = module
+        classes = sorted(k for k, v in vars(module).items() if isinstance(v, type))
+        return {"classes": classes}, {}
+
+    def op_build(self, header: dict[str, Any], tensors: Tensors) -> Reply:
+        if self.module is None:
+            raise _Failure({"kind": "protocol", "type": "NotLoaded",
+                            "message": "build before load"})
+        name = header["class"]
+        cls = getattr(self.module, name, None)
+        if not isinstance(cls, type):
+            raise _Failure({"kind": "missing_class", "type": "AttributeError",
+                            "message": f"the submission defines no class {name!r}"})
+        torch.manual_seed(int(header.get("seed", 0)))
+        try:
+            obj = cls(*header.get("args", []), **header.get("kwargs", {}))
+        except Exception as exc:
+            raise _Failure(self._error("construct", exc)["error"]) from None
+        if not isinstance(obj, nn.Module):
+            raise _Failure({"kind": "construct", "type": "TypeError",
+                            "message": f"{name} is not a torch.nn.Module subclass "
+                                       f"(got {type(obj).__name__})"})
+        obj.to(getattr(torch, header.get("dtype", "float64")))
+        self.instances[header.get("instance", "m")] = obj
+        params = [{"name": n, "shape": list(p.shape), "dtype": str(p.dtype).removeprefix("torch."),
+                   "requires_grad": bool(p.requires_grad)} for n, p in obj.named_parameters()]
+        unregistered = []
+        for mod_name, mod in obj.named_modules():
+            registered = set(mod._parameters) | set(mod._buffers)
+            for attr, value in vars(mod).items():
+                if (isinstance(value, torch.Tensor) and attr not in registered
+                        and value.is_floating_point()):
+                    unregistered.append({"name": f"{mod_name}.{attr}".lstrip("."),
+                                         "shape": list(value.shape)})
+        submodules = sorted({f"{type(m).__module__}.{type(m).__qualname__}"
+                             for m in obj.modules()})
+        return {"params": params, "unregistered": unregistered, "submodules": submodules}, {}
+
+    def _instance(self, header: dict[str, Any]) -> nn.Module:
+        key = header.get("instance", "m")
+        if key not in self.instances:
+            raise _Failure({"kind": "protocol", "type": "NoInstance",
+                            "message": f"no instance {key!r}"})
+        return self.instances[key]
+
+    def op_set_params(self, header: dict[str, Any], tensors: Tensors) -> Reply:
+        obj = self._instance(header)
+        params = dict(obj.named_parameters())
+        missing = sorted(set(tensors) - set(params))
+        if missing:
+            raise _Failure({"kind": "protocol", "type": "UnknownParameter",
+                            "message": f"no parameters named {missing}"})
+        with torch.no_grad():
+            for name, value in tensors.items():
+                params[name].copy_(value)
+        return {}, {}
+
+    def op_call(self, header: dict[str, Any], tensors: Tensors) -> Reply:
+        obj = self._instance(header)
+        obj.train(bool(header.get("train", True)))
+        inputs = {k: v for k, v in tensors.items() if not k.startswith("gout")}
+        grad_outputs = [tensors[f"gout{k}"] for k in range(len(tensors)) if f"gout{k}" in tensors]
+        needs_grad = set(header.get("requires_grad", []))
+        for name in needs_grad:
+            inputs[name].requires_grad_(True)
+        before = {k: v.detach().clone() for k, v in inputs.items()} \
+            if header.get("return_inputs") else {}
+        args = [_build(a, inputs) for a in header.get("args", [])]
+        kwargs = {k: _build(v, inputs) for k, v in header.get("kwargs", {}).items()}
+        recorder = _OpRecorder() if header.get("trace_ops") else None
+        try:
+            if recorder is not None:
+                with recorder:
+                    result = obj(*args, **kwargs)
+            else:
+                result = obj(*args, **kwargs)
+        except Exception as exc:
+            raise _Failure(self._error("forward", exc)["error"]) from None
+        out_tensors: list[torch.Tensor] = []
+        structure = _describe(result, out_tensors)
+        reply: dict[str, Any] = {"structure": structure,
+                                 "out_requires_grad": [bool(t.requires_grad) for t in out_tensors]}
+        if recorder is not None:
+            reply["ops"] = sorted(recorder.names)
+        out: Tensors = {f"out{k}": t.detach() for k, t in enumerate(out_tensors)}
+        for name in before:
+            out[f"after:{name}"] = inputs[name].detach()
+        if header.get("backward"):
+            reply.update(self._backward(obj, inputs, needs_grad, out_tensors, grad_outputs, out))
+        return reply, out
+
+    def _backward(self, obj: nn.Module, inputs: Tensors, needs_grad: set[str],
+                  outs: list[torch.Tensor], gouts: list[torch.Tensor], out: Tensors
+                  ) -> dict[str, Any]:
+        if len(gouts) != len(outs):
+            return {"backward_error": f"expected {len(gouts)} output tensors, got {len(outs)}"}
+        terms = [(o * g.to(o.dtype)).sum() for o, g in zip(outs, gouts, strict=True)
+                 if o.requires_grad and o.shape == g.shape]
+        if not terms:
+            return {"detached": True}
+        names = sorted(needs_grad)
+        params = [(n, p) for n, p in obj.named_parameters() if p.requires_grad]
+        wrt = [inputs[n] for n in names] + [p for _, p in params]
+        try:
+            grads = torch.autograd.grad(torch.stack(terms).sum(), wrt, allow_unused=True)
+        except Exception as exc:
+            raise _Failure(self._error("backward", exc)["error"]) from None
+        none = []
+        for key, g in zip([f"grad:{n}" for n in names] + [f"grad:param:{n}" for n, _ in params],
+                          grads, strict=True):
+            if g is None:
+                none.append(key)
+            else:
+                out[key] = g.detach()
+        return {"grad_none": none}
+
+
+class _Failure(Exception):
+    def __init__(self, info: dict[str, Any]) -> None:
+        super().__init__(info.get("message", ""))
+        self.info = info
+
+
+def _build(spec: Any, inputs: Tensors) -> Any:
+    """Argument trees: {"t": name} a tensor, {"tuple": [...]}, {"none": true}, or a scalar."""
+    if isinstance(spec, dict):
+        if "t" in spec:
+            return inputs[spec["t"]]
+        if "tuple" in spec:
+            return tuple(_build(s, inputs) for s in spec["tuple"])
+        if spec.get("none"):
+            return None
+    return spec
+
+
+def _describe(value: Any, tensors: list[torch.Tensor], depth: int = 0) -> Any:
+    """The returned value as a JSON tree; tensors are numbered into ``tensors``."""
+    if isinstance(value, torch.Tensor):
+        tensors.append(value)
+        return {"tensor": len(tensors) - 1, "shape": list(value.shape),
+                "dtype": str(value.dtype).removeprefix("torch."), "device": value.device.type}
+    if isinstance(value, tuple | list) and depth < 3 and len(value) <= 16:
+        return {"seq": type(value).__name__, "items": [_describe(v, tensors, depth + 1)
+                                                      for v in value]}
+    text = repr(value) if not isinstance(value, nn.Module) else type(value).__name__
+    return {"other": type(value).__name__, "repr": text[:200]}
+
+
+def main(argv: list[str]) -> int:
+    # -I leaves the script's folder off sys.path; the protocol copy lives there.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _lstm_grader_protocol as protocol  # copied next to this script by the sandbox
+
+    read_fd, write_fd = int(argv[1]), int(argv[2])
+    torch.set_num_threads(int(os.environ.get("LSTM_GRADER_THREADS", "1")))
+    handler = Handler()
+    while True:
+        try:
+            header, tensors = protocol.read_message(read_fd)
+        except EOFError:
+            return 0
+        reply, out = handler.handle(header, tensors)
+        protocol.write_message(write_fd, reply, out)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

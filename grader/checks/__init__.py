@@ -1,0 +1,23 @@
+"""Built-in checks, registered explicitly in the order they run."""
+
+from __future__ import annotations
+
+from grader.checks import (  # noqa: F401 - importing registers the checks
+    equivalence,
+    gradients,
+    integrity,
+    parameters,
+    robustness,
+    sequence,
+    shapes,
+)
+from grader.checks.base import CATEGORIES, CHECKS, CheckFailed, CheckSpec, Context
+
+__all__ = ["CATEGORIES", "CHECKS", "CheckFailed", "CheckSpec", "Context", "checks_for"]
+
+
+def checks_for(kind: str) -> list[CheckSpec]:
+    """The checks that apply to an exercise kind, integrity first (it gates the others)."""
+    applicable = [c for c in CHECKS.values() if kind in c.kinds]
+    return sorted(applicable, key=lambda c: (c.category != "integrity",
+                                             CATEGORIES.index(c.category)))

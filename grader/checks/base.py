@@ -1,0 +1,329 @@
+"""What every check needs: the registry, the context, failures, comparisons and the
+Hypothesis property runner that finds the smallest failing example."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+from torch import Tensor, nn
+
+from grader.client import CallResult, Client, StudentModel
+from grader.config import GradeConfig
+from grader.errors import StudentException, SubmissionError
+from grader.exercises import Case, Exercise, Kind
+from grader.layout import Layout, LayoutError, infer_layout
+from grader.results import Example
+
+CATEGORIES = ("shapes", "parameters", "equivalence", "semantics", "gradients", "sequence",
+              "robustness", "integrity", "speed")
+
+
+class CheckFailed(Exception):
+    """A check's verdict: the submission is wrong, and this says how."""
+
+    def __init__(self, message: str, *, expected: str = "", got: str = "", hint: str = "",
+                 traceback: str = "", extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expected = expected
+        self.got = got
+        self.hint = hint
+        self.traceback = traceback
+        self.extra = extra or {}
+        self.example: Example | None = None
+        self.fatal = False  # the worker died: stop drawing examples
+
+    @classmethod
+    def from_submission_error(cls, exc: SubmissionError, doing: str) -> CheckFailed:
+        if isinstance(exc, StudentException):
+            kind = exc.kind
+            where = {"forward": "forward", "construct": "__init__", "backward": "backward",
+                     "import": "import", "missing_class": "loading"}.get(kind, kind)
+            failed = cls(f"your code raised {exc} (in {where}, while {doing})",
+                         traceback=exc.traceback, extra={"error_kind": kind})
+            return failed
+        failed = cls(f"{exc} (while {doing})", extra={"error_kind": exc.kind})
+        failed.fatal = True
+        return failed
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    category: str
+    title: str
+    points: float
+    kinds: tuple[Kind, ...]
+    hint: str
+    fn: Callable[[Context], str]
+
+
+CHECKS: dict[str, CheckSpec] = {}
+
+
+def check(check_id: str, *, category: str, title: str, points: float,
+          kinds: Sequence[Kind] = ("lstm", "gru", "sequence"), hint: str = ""
+          ) -> Callable[[Callable[[Context], str]], Callable[[Context], str]]:
+    """Register a built-in check under a stable id. The function returns a pass message."""
+    if category not in CATEGORIES:
+        raise ValueError(f"unknown category {category!r}")
+    if not check_id.startswith(category + "."):
+        raise ValueError(f"check id {check_id!r} must start with its category")
+
+    def register(fn: Callable[[Context], str]) -> Callable[[Context], str]:
+        if check_id in CHECKS:
+            raise ValueError(f"check {check_id!r} registered twice")
+        CHECKS[check_id] = CheckSpec(check_id, category, title, points, tuple(kinds), hint, fn)
+        return fn
+
+    return register
+
+
+@dataclass
+class Loaded:
+    """A fresh student module with the reference's weights transplanted into it."""
+
+    student: StudentModel
+    reference: nn.Module
+    layout: Layout
+
+
+class Context:
+    """Everything a check may use. Student code is reached only through ``client``."""
+
+    def __init__(self, exercise: Exercise, config: GradeConfig, client: Client,
+                 source: str) -> None:
+        self.exercise = exercise
+        self.config = config
+        self.client = client
+        self.source = source
+        self.notes: dict[str, Any] = {}
+        self._inputs: dict[str, Tensor] = {}
+
+    # -- strategies -----------------------------------------------------------------------
+    def cases(self, *, min_batch: int = 1, sequence: bool | None = None) -> st.SearchStrategy[Case]:
+        cfg = self.config
+        is_seq = self.exercise.kind == "sequence" if sequence is None else sequence
+
+        @st.composite
+        def draw(d: Any) -> Case:
+            batch = d(st.integers(min_batch, max(min_batch, cfg.max_batch)))
+            input_size = d(st.integers(1, cfg.max_size))
+            hidden = d(st.integers(2, cfg.max_size))
+            seq_len = d(st.integers(1, cfg.max_seq)) if is_seq else 1
+            layers = d(st.integers(1, cfg.max_layers)) if is_seq else 1
+            scale = d(st.sampled_from([1.0, 0.25, 3.0]))
+            seed = d(st.integers(0, 2**16))
+            return Case(batch, input_size, hidden, seq_len, layers, scale, seed)
+
+        return draw()
+
+    def tricky_cases(self) -> list[Case]:
+        """Hand-picked first examples: sizes where common bugs cannot hide."""
+        if self.exercise.kind == "sequence":
+            return [Case(3, 4, 3, seq_len=5, num_layers=2, scale=1.0, seed=1)]
+        return [Case(3, 4, 3, scale=1.0, seed=1)]
+
+    # -- running a property ----------------------------------------------------------------
+    def run(self, test: Callable[[Case], None], strategy: st.SearchStrategy[Case] | None = None,
+            *, explicit: Sequence[Case] | None = None, max_examples: int | None = None) -> None:
+        """Run ``test`` on drawn cases; on failure raise the smallest failing example's."""
+        state: dict[str, Any] = {"failure": None, "fatal": None}
+
+        def wrapped(case: Case) -> None:
+            if state["fatal"] is not None:
+                raise state["fatal"]
+            self._inputs = {}
+            try:
+                test(case)
+            except CheckFailed as failed:
+                failed.example = self._example(case)
+                state["failure"] = failed
+                raise
+            except SubmissionError as exc:
+                failed = CheckFailed.from_submission_error(exc, "running this example")
+                failed.example = self._example(case)
+                state["failure"] = failed
+                if failed.fatal:
+                    state["fatal"] = failed
+                raise failed from None
+
+        prop = given(strategy if strategy is not None else self.cases())(wrapped)
+        prop = settings(
+            max_examples=max_examples or self.config.max_examples,
+            derandomize=True, database=None, deadline=None, print_blob=False,
+            report_multiple_bugs=False, verbosity=Verbosity.quiet,
+            suppress_health_check=list(HealthCheck),
+            phases=(Phase.generate, Phase.shrink),
+        )(prop)
+        try:
+            prop()
+        except CheckFailed:
+            failure = state["fatal"] or state["failure"]
+            raise failure from None
+        except Flaky:
+            failure = state["failure"]
+            if failure is None:
+                raise
+            failure.message += (" (and not reproducibly: the same example gives different "
+                                "results on different calls)")
+            raise failure from None
+        # The hand-picked cases run after the drawn ones, so that a bug the drawn cases
+        # find is reported with its shrunk (smallest) example.
+        for case in (self.tricky_cases() if explicit is None else explicit):
+            wrapped(case)
+
+    def _example(self, case: Case) -> Example:
+        inputs = {k: _small(v) for k, v in self._inputs.items() if v.numel() <= 12}
+        notes = []
+        if case.scale != 1.0:
+            notes.append(f"inputs and state scaled by {case.scale}")
+        return Example(case.sizes(self.exercise.kind), inputs, notes)
+
+    # -- talking to the submission ---------------------------------------------------------
+    def build(self, case: Case, dtype: torch.dtype) -> StudentModel:
+        return self.client.build(self.exercise.class_name, self.exercise.constructor_args(case),
+                                 dtype, seed=case.seed)
+
+    def load(self, case: Case, dtype: torch.dtype = torch.float64) -> Loaded:
+        student = self.build(case, dtype)
+        ref = self.exercise.reference(case, dtype)
+        try:
+            layout = infer_layout(student.params, ref, self.exercise.kind)
+        except LayoutError as exc:
+            raise CheckFailed(str(exc), hint="Register the parameters exactly as the handout "
+                              "declares them (names, shapes, gate order).") from None
+        self.notes["layout"] = layout.description
+        ref_params = dict(ref.named_parameters())
+        self.client.set_params(student, {k: v.detach() for k, v in
+                                         layout.student_params(ref_params).items()})
+        return Loaded(student, ref, layout)
+
+    def call(self, student: StudentModel, inputs: dict[str, Tensor], **kw: Any) -> CallResult:
+        self._inputs = inputs
+        return self.client.call(student, self.exercise.call_args(inputs), inputs, **kw)
+
+    def outputs(self, result: CallResult, case: Case, batch: int | None = None,
+                unbatched: bool = False) -> list[Tensor]:
+        """The returned tensors in the exercise's order, after checking structure and shapes."""
+        ex = self.exercise
+        indices = _parse_structure(result.structure, ex.kind)
+        if indices is None:
+            raise CheckFailed(
+                f"forward returned {describe_structure(result.structure)}; expected "
+                f"{_expected_structure(ex.kind)}",
+                hint=f"The contract is {ex.signature}.")
+        outs = [result.outputs[i] for i in indices]
+        b = case.batch if batch is None else batch
+        for name, tensor in zip(ex.output_names, outs, strict=True):
+            want = _expected_shape(ex.kind, name, case, b, unbatched)
+            if tuple(tensor.shape) != want:
+                raise CheckFailed(f"{name} has shape {tuple(tensor.shape)}; expected {want}",
+                                  expected=str(want), got=str(tuple(tensor.shape)),
+                                  hint=_shape_hint(ex.kind, name))
+        return outs
+
+
+def _parse_structure(s: Any, kind: Kind) -> list[int] | None:
+    def tensor(node: Any) -> int | None:
+        return node["tensor"] if isinstance(node, dict) and "tensor" in node else None
+
+    def pair(node: Any) -> list[Any] | None:
+        if isinstance(node, dict) and "seq" in node and len(node["items"]) == 2:
+            return list(node["items"])
+        return None
+
+    if kind == "gru":
+        t = tensor(s)
+        return None if t is None else [t]
+    items = pair(s)
+    if items is None:
+        return None
+    if kind == "lstm":
+        ts = [tensor(i) for i in items]
+        return None if None in ts else ts  # type: ignore[return-value]
+    first, rest = tensor(items[0]), pair(items[1])
+    if first is None or rest is None:
+        return None
+    ts = [tensor(i) for i in rest]
+    return None if None in ts else [first, *ts]  # type: ignore[list-item]
+
+
+def describe_structure(s: Any) -> str:
+    if not isinstance(s, dict):
+        return "nothing readable"
+    if "tensor" in s:
+        return f"a tensor of shape {tuple(s['shape'])}"
+    if "seq" in s:
+        inner = ", ".join(describe_structure(i) for i in s["items"])
+        return f"a {s['seq']} of {len(s['items'])} ({inner})"
+    return f"a {s.get('other', 'value')} ({s.get('repr', '')})"
+
+
+def _expected_structure(kind: Kind) -> str:
+    return {"lstm": "a tuple (h, c) of two tensors", "gru": "one tensor h",
+            "sequence": "(outputs, (h_n, c_n)): a tensor and a tuple of two tensors"}[kind]
+
+
+def _expected_shape(kind: Kind, name: str, case: Case, batch: int, unbatched: bool
+                    ) -> tuple[int, ...]:
+    h = case.hidden_size
+    if kind == "sequence":
+        if name == "outputs":
+            return (batch, case.seq_len, h)
+        return (case.num_layers, batch, h)
+    return (h,) if unbatched else (batch, h)
+
+
+def _shape_hint(kind: Kind, name: str) -> str:
+    if kind == "sequence" and name == "outputs":
+        return ("outputs is batch_first: stack the top layer's h over time on dim 1, "
+                "(batch, seq, hidden).")
+    if kind == "sequence":
+        return f"{name} stacks every layer's final state: (num_layers, batch, hidden)."
+    return "Each state tensor is (batch, hidden), or (hidden,) for a 1-D input."
+
+
+def _small(t: Tensor) -> Any:
+    return [round(float(v), 4) for v in t.reshape(-1)] if t.dim() <= 1 else \
+        [_small(row) for row in t]
+
+
+def fmt(v: float) -> str:
+    if math.isnan(v) or math.isinf(v):
+        return str(v)
+    return f"{v:.6g}"
+
+
+def compare(name: str, expected: Tensor, got: Tensor, atol: float, rtol: float = 0.0,
+            hint: str = "") -> None:
+    """Raise CheckFailed unless ``got`` equals ``expected`` (shape, finite, within atol)."""
+    if tuple(got.shape) != tuple(expected.shape):
+        raise CheckFailed(f"{name} has shape {tuple(got.shape)}; expected "
+                          f"{tuple(expected.shape)}", hint=hint)
+    got = got.to(torch.float64)
+    expected = expected.detach().to(torch.float64)
+    if not torch.isfinite(got).all():
+        bad = (~torch.isfinite(got)).nonzero()[0].tolist()
+        raise CheckFailed(f"{name} contains NaN or inf (first at index {tuple(bad)})",
+                          expected=fmt(float(expected[tuple(bad)])),
+                          got=fmt(float(got[tuple(bad)])), hint=hint)
+    if got.numel() == 0:
+        return
+    diff = (got - expected).abs()
+    limit = atol + rtol * expected.abs()
+    if (diff > limit).any():
+        flat = int((diff - limit).reshape(-1).argmax())
+        idx = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), got.shape))
+        raise CheckFailed(
+            f"{name} differs from the reference: largest difference {fmt(float(diff[idx]))} "
+            f"at index {idx} (tolerance {atol:g})",
+            expected=fmt(float(expected[idx])), got=fmt(float(got[idx])), hint=hint,
+            extra={"max_abs_diff": float(diff.max())})

@@ -1,0 +1,104 @@
+"""Typed requests to the worker: build, set parameters, call (with or without backward).
+
+Everything returned is data the grader checks: shapes, structure and tensors are validated
+here before any comparison, so a reply of the wrong shape is a clear failure, never a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from grader.errors import WorkerGarbage
+from grader.layout import ParamInfo
+from grader.sandbox import Runner
+
+
+@dataclass
+class StudentModel:
+    class_name: str
+    params: list[ParamInfo]
+    requires_grad: dict[str, bool]
+    unregistered: list[ParamInfo]
+    submodules: list[str]
+    instance: str = "m"
+
+    @property
+    def param_count(self) -> int:
+        total = 0
+        for p in self.params:
+            n = 1
+            for s in p.shape:
+                n *= s
+            total += n
+        return total
+
+
+@dataclass
+class CallResult:
+    structure: Any
+    outputs: list[Tensor]
+    out_requires_grad: list[bool]
+    grads: dict[str, Tensor] = field(default_factory=dict)        # "x", "param:<name>"
+    grad_none: list[str] = field(default_factory=list)
+    after: dict[str, Tensor] = field(default_factory=dict)
+    ops: list[str] = field(default_factory=list)
+    detached: bool = False
+    backward_error: str = ""
+
+
+class Client:
+    def __init__(self, runner: Runner, timeout: float | None = None) -> None:
+        self.runner = runner
+        self.timeout = timeout
+
+    def build(self, class_name: str, args: list[int], dtype: torch.dtype, seed: int = 0,
+              instance: str = "m") -> StudentModel:
+        reply, _ = self.runner.request(
+            {"op": "build", "class": class_name, "args": args, "instance": instance,
+             "dtype": str(dtype).removeprefix("torch."), "seed": seed}, None, self.timeout)
+        try:
+            params = [ParamInfo(str(p["name"]), tuple(int(s) for s in p["shape"]))
+                      for p in reply["params"]]
+            grads = {str(p["name"]): bool(p["requires_grad"]) for p in reply["params"]}
+            unregistered = [ParamInfo(str(p["name"]), tuple(int(s) for s in p["shape"]))
+                            for p in reply.get("unregistered", [])]
+            submodules = [str(s) for s in reply.get("submodules", [])]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise WorkerGarbage(f"malformed build reply: {exc}") from None
+        return StudentModel(class_name, params, grads, unregistered, submodules, instance)
+
+    def set_params(self, model: StudentModel, values: dict[str, Tensor]) -> None:
+        self.runner.request({"op": "set_params", "instance": model.instance}, values,
+                            self.timeout)
+
+    def call(self, model: StudentModel, args: list[Any], inputs: dict[str, Tensor], *,
+             requires_grad: tuple[str, ...] = (), grad_outputs: list[Tensor] | None = None,
+             return_inputs: bool = False, trace_ops: bool = False, kwargs: dict[str, Any]
+             | None = None) -> CallResult:
+        tensors = dict(inputs)
+        for k, g in enumerate(grad_outputs or []):
+            tensors[f"gout{k}"] = g
+        header = {"op": "call", "instance": model.instance, "args": args,
+                  "kwargs": kwargs or {}, "requires_grad": list(requires_grad),
+                  "backward": grad_outputs is not None, "return_inputs": return_inputs,
+                  "trace_ops": trace_ops}
+        reply, out = self.runner.request(header, tensors, self.timeout)
+        n_out = sum(1 for k in out if k.startswith("out"))
+        outputs = [out[f"out{k}"] for k in range(n_out) if f"out{k}" in out]
+        result = CallResult(
+            structure=reply.get("structure"),
+            outputs=outputs,
+            out_requires_grad=[bool(b) for b in reply.get("out_requires_grad", [])],
+            grads={k.removeprefix("grad:"): v for k, v in out.items() if k.startswith("grad:")},
+            grad_none=[str(k).removeprefix("grad:") for k in reply.get("grad_none", [])],
+            after={k.removeprefix("after:"): v for k, v in out.items()
+                   if k.startswith("after:")},
+            ops=[str(o) for o in reply.get("ops", [])],
+            detached=bool(reply.get("detached", False)),
+            backward_error=str(reply.get("backward_error", "")),
+        )
+        return result

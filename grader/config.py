@@ -1,0 +1,68 @@
+"""Grading configuration: frozen, validated when built, with named profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from grader.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class GradeConfig:
+    """How hard and how safely to grade.
+
+    ``max_examples`` is the Hypothesis example budget per check; examples are derandomized
+    (the same submission gets the same examples on every run) and there is no deadline.
+    """
+
+    max_examples: int = 12
+    max_size: int = 6             # largest input/hidden size drawn
+    max_batch: int = 4
+    max_seq: int = 5
+    max_layers: int = 3
+    atol: float = 1e-9            # float64 comparisons, rtol 0
+    request_timeout_s: float = 30.0
+    start_timeout_s: float = 60.0
+    worker_threads: int = 1
+    only_visible: bool = False    # students' local checks see visible checks only
+    forbidden_apis: tuple[str, ...] = field(default=(
+        "nn.LSTM", "nn.LSTMCell", "nn.GRU", "nn.GRUCell", "nn.RNN", "nn.RNNCell",
+        "torch.lstm", "torch.lstm_cell", "torch.gru", "torch.gru_cell", "torch.rnn_tanh",
+        "torch.rnn_tanh_cell", "torch.rnn_relu", "torch.rnn_relu_cell", "torch._VF",
+    ))
+
+    def __post_init__(self) -> None:
+        positive = ("max_examples", "max_size", "max_batch", "max_seq", "max_layers",
+                    "worker_threads")
+        for name in positive:
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        if self.max_size < 2:
+            raise ConfigError("max_size must be at least 2 (hidden_size 1 hides gate-order "
+                              "bugs)")
+        if not 0 < self.atol < 1e-3:
+            raise ConfigError(f"atol must be in (0, 1e-3) for float64 comparisons, "
+                              f"got {self.atol}")
+        for name in ("request_timeout_s", "start_timeout_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+
+    def with_(self, **changes: object) -> GradeConfig:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+PROFILES: dict[str, GradeConfig] = {
+    "grading": GradeConfig(),
+    "local": GradeConfig(only_visible=True),
+    "quick": GradeConfig(max_examples=4),
+    "thorough": GradeConfig(max_examples=50, max_size=8, max_seq=7),
+}
+
+
+def profile(name: str) -> GradeConfig:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ConfigError(f"unknown profile {name!r}; choose one of "
+                          f"{', '.join(sorted(PROFILES))}") from None

@@ -1,0 +1,190 @@
+"""Grades one submission: starts the sandbox, runs every check, builds the GradeReport."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import hypothesis.configuration
+import torch
+
+import grader
+from grader.checks import CheckFailed, CheckSpec, Context, checks_for
+from grader.client import Client
+from grader.config import GradeConfig
+from grader.errors import ConfigError, StudentException, SubmissionError
+from grader.exercises import DEFAULT_EXERCISES, Exercise, get_exercise
+from grader.notebook import notebook_source
+from grader.results import CheckResult, ExerciseResult, GradeReport
+from grader.sandbox import Runner, SandboxRunner
+
+RunnerFactory = Callable[[dict[str, Any], GradeConfig], Runner]
+
+_hypothesis_home: tempfile.TemporaryDirectory[str] | None = None
+
+
+def _isolate_hypothesis() -> None:
+    """Keep Hypothesis from creating .hypothesis/ in the current (student's) folder."""
+    global _hypothesis_home
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY") or _hypothesis_home is not None:
+        return
+    _hypothesis_home = tempfile.TemporaryDirectory(prefix="lstm-grader-hypothesis-")
+    hypothesis.configuration.set_hypothesis_home_dir(_hypothesis_home.name)
+
+
+def sandbox_runner(load_header: dict[str, Any], config: GradeConfig) -> Runner:
+    return SandboxRunner(load_header, request_timeout=config.request_timeout_s,
+                         start_timeout=config.start_timeout_s, threads=config.worker_threads)
+
+
+def read_submission(path: Path) -> tuple[str, str]:
+    """(source, filename) of a .py or .ipynb submission."""
+    if not path.is_file():
+        raise ConfigError(f"no submission file at {path}; pass the path of your .py or "
+                          f".ipynb file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".ipynb":
+        source, _ = notebook_source(text)
+        return source, path.name
+    return text, path.name
+
+
+def environment(config: GradeConfig, isolation: str) -> dict[str, Any]:
+    return {
+        "grader_version": grader.__version__,
+        "torch_version": torch.__version__,
+        "python_version": platform.python_version(),
+        "hypothesis_version": hypothesis.__version__,
+        "device": "cpu",
+        "isolation": isolation,
+        "hypothesis": {"max_examples": config.max_examples, "derandomize": True,
+                       "database": None, "deadline": None},
+    }
+
+
+def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
+          config: GradeConfig | None = None, runner_factory: RunnerFactory = sandbox_runner
+          ) -> GradeReport:
+    """Grade the submission at ``path`` on ``exercises``; always returns a full report."""
+    config = config or GradeConfig()
+    _isolate_hypothesis()
+    specs = [get_exercise(name) for name in dict.fromkeys(exercises)]
+    path = Path(path)
+    source, filename = read_submission(path)
+    started = time.monotonic()
+    runner = runner_factory({"op": "load", "source": source, "filename": filename}, config)
+    results: list[ExerciseResult] = []
+    output = ""
+    try:
+        load_failure = _load(runner)
+        if load_failure is not None:
+            output = load_failure.message
+        for ex in specs:
+            results.append(_grade_exercise(ex, runner, config, source, load_failure))
+    finally:
+        runner.close()
+    return GradeReport(
+        submission=str(path),
+        exercises=results,
+        execution_time_s=round(time.monotonic() - started, 3),
+        environment=environment(config, runner.isolation),
+        isolation=runner.isolation,
+        output=output,
+    )
+
+
+def _load(runner: Runner) -> CheckFailed | None:
+    """Start the worker and load the submission; a failure here fails every check."""
+    try:
+        runner.request({"op": "ping"})
+    except StudentException as exc:
+        info = exc.info
+        if exc.kind == "syntax":
+            text = str(info.get("text", "")).rstrip("\n")
+            caret = " " * max(0, int(info.get("offset") or 1) - 1) + "^"
+            return CheckFailed(
+                f"your file has a syntax error on line {info.get('lineno')}: "
+                f"{info.get('message')}\n    {text}\n    {caret}",
+                hint="Fix the syntax error; python -m py_compile FILE shows it too.")
+        return CheckFailed(f"importing your file failed: {exc}", traceback=exc.traceback,
+                           hint="Your file must import without errors and without running "
+                                "long computations at top level.")
+    except SubmissionError as exc:
+        return CheckFailed(f"your file could not be loaded: {exc}")
+    return None
+
+
+def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: str,
+                    load_failure: CheckFailed | None) -> ExerciseResult:
+    checks = checks_for(ex.kind)
+    failure = load_failure
+    if failure is None:
+        classes = (getattr(runner, "load_reply", None) or {}).get("classes", [])
+        if ex.class_name not in classes:
+            close = difflib.get_close_matches(ex.class_name, classes, n=2, cutoff=0.5)
+            suggestion = f" Did you mean {' or '.join(close)}?" if close else ""
+            failure = CheckFailed(
+                f"your file defines no class {ex.class_name} (found: "
+                f"{', '.join(classes) or 'no classes'}).{suggestion}",
+                hint=f"The exercise expects {ex.signature}.")
+    if failure is not None:
+        return ExerciseResult(ex.name, ex.class_name, [
+            _result(spec, ex, passed=False, failure=failure) for spec in checks])
+    ctx = Context(ex, config, Client(runner, config.request_timeout_s), source)
+    results = [_run_check(spec, ctx, runner) for spec in checks]
+    note = ""
+    integrity = [r for r in results if r.category == "integrity"]
+    if any(not r.passed for r in integrity):
+        note = ("No credit for this exercise: it uses PyTorch's built-in recurrent "
+                "implementation, which the exercise asks you to write yourself.")
+        for r in results:
+            r.score = 0.0
+    return ExerciseResult(ex.name, ex.class_name, results, note)
+
+
+def _run_check(spec: CheckSpec, ctx: Context, runner: Runner) -> CheckResult:
+    started = time.monotonic()
+    ctx.notes = {}
+    try:
+        message = spec.fn(ctx)
+        result = _result(spec, ctx.exercise, passed=True, message=message)
+    except CheckFailed as failed:
+        result = _result(spec, ctx.exercise, passed=False, failure=failed)
+        if failed.fatal:
+            runner.restart()
+    except SubmissionError as exc:
+        failed = CheckFailed.from_submission_error(exc, f"running {spec.id}")
+        result = _result(spec, ctx.exercise, passed=False, failure=failed)
+        if failed.fatal:
+            runner.restart()
+    result.duration_s = round(time.monotonic() - started, 3)
+    if "layout" in ctx.notes:
+        result.extra["layout"] = ctx.notes["layout"]
+    return result
+
+
+def _result(spec: CheckSpec, ex: Exercise, *, passed: bool, message: str = "",
+            failure: CheckFailed | None = None) -> CheckResult:
+    result = CheckResult(check_id=spec.id, exercise=ex.name, category=spec.category,
+                         title=spec.title, max_score=spec.points,
+                         score=spec.points if passed else 0.0, passed=passed, message=message,
+                         hint="" if passed else spec.hint)
+    if failure is not None:
+        result.message = failure.message
+        result.hint = failure.hint or spec.hint
+        result.example = failure.example
+        result.expected = failure.expected
+        result.got = failure.got
+        result.traceback = failure.traceback
+        result.extra.update(failure.extra)
+    return result

@@ -1,0 +1,63 @@
+"""Errors, kept apart by whose fault they are.
+
+::
+
+    GraderError
+    ├── ConfigError            the instructor's or user's configuration is wrong (exit 2)
+    └── SubmissionError        the submission misbehaved: becomes a score and feedback
+        ├── StudentException   its code raised (syntax, import, constructor, forward...)
+        ├── WorkerCrashed      its process died (segfault, sys.exit, memory...)
+        ├── WorkerTimeout      it did not answer within the time limit
+        └── WorkerGarbage      it answered something that is not the protocol
+
+Anything else that escapes is a bug in the grader and propagates loudly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GraderError(Exception):
+    """Base class of every error the grader raises on purpose."""
+
+
+class ConfigError(GraderError):
+    """A configuration or usage error: the message says what is wrong and how to fix it."""
+
+
+class SubmissionError(GraderError):
+    """The submission failed in a way that costs it the check that was running."""
+
+    kind = "error"
+
+
+class StudentException(SubmissionError):
+    """The submission's own code raised; ``info`` holds its type, message and traceback."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        self.info = info
+        self.kind = str(info.get("kind", "exception"))
+        super().__init__(f"{info.get('type', 'Error')}: {info.get('message', '')}")
+
+    @property
+    def traceback(self) -> str:
+        return str(self.info.get("traceback", ""))
+
+
+class WorkerCrashed(SubmissionError):
+    """The worker process died while serving a request."""
+
+    kind = "crash"
+
+
+class WorkerTimeout(SubmissionError):
+    """The worker did not answer in time; it has been killed."""
+
+    kind = "timeout"
+
+
+class WorkerGarbage(SubmissionError):
+    """The worker's reply did not follow the protocol."""
+
+    kind = "garbage"

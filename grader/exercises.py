@@ -1,0 +1,161 @@
+"""The built-in exercises: which class a student writes and what it is graded against."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import torch
+from torch import Tensor, nn
+
+import reference
+from grader.errors import ConfigError
+
+Kind = Literal["lstm", "gru", "sequence"]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One drawn example: sizes, a magnitude for the inputs and a seed for their values."""
+
+    batch: int
+    input_size: int
+    hidden_size: int
+    seq_len: int = 1
+    num_layers: int = 1
+    scale: float = 1.0
+    seed: int = 0
+
+    def sizes(self, kind: Kind) -> dict[str, int]:
+        sizes = {"batch": self.batch, "input_size": self.input_size,
+                 "hidden_size": self.hidden_size}
+        if kind == "sequence":
+            sizes.update(seq_len=self.seq_len, num_layers=self.num_layers)
+        return sizes
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    class_name: str
+    kind: Kind
+    title: str
+    make_reference: Callable[[Case], nn.Module]
+    variant: str  # key in reference.VARIANTS (for the cell the exercise is built on)
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return {"lstm": ("h", "c"), "gru": ("h",), "sequence": ("outputs", "h_n", "c_n")}[
+            self.kind]
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return ("h",) if self.kind == "gru" else ("h", "c")
+
+    @property
+    def signature(self) -> str:
+        return {
+            "lstm": f"{self.class_name}(input_size, hidden_size); forward(x, state=None) -> (h, c)",
+            "gru": f"{self.class_name}(input_size, hidden_size); forward(x, h=None) -> h",
+            "sequence": (f"{self.class_name}(input_size, hidden_size, num_layers=1); "
+                         "forward(x, state=None) -> (outputs, (h_n, c_n))"),
+        }[self.kind]
+
+    def constructor_args(self, case: Case) -> list[int]:
+        args = [case.input_size, case.hidden_size]
+        if self.kind == "sequence":
+            args.append(case.num_layers)
+        return args
+
+    def reference(self, case: Case, dtype: torch.dtype, weight_seed: int | None = None
+                  ) -> nn.Module:
+        """A reference module with well-spread random weights drawn from the case's seed."""
+        torch.manual_seed(case.seed if weight_seed is None else weight_seed)
+        module = self.make_reference(case).to(dtype)
+        gen = torch.Generator().manual_seed(10_007 + (case.seed if weight_seed is None
+                                                      else weight_seed))
+        with torch.no_grad():
+            for p in module.parameters():
+                p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64).to(dtype) * 0.6)
+        return module
+
+    def inputs(self, case: Case, dtype: torch.dtype, *, state: bool = True,
+               zero_state: bool = False, batch: int | None = None) -> dict[str, Tensor]:
+        """Inputs for one call: x and (unless ``state`` is False) a non-zero state."""
+        b = case.batch if batch is None else batch
+        gen = torch.Generator().manual_seed(case.seed)
+
+        def randn(*shape: int) -> Tensor:
+            return torch.randn(shape, generator=gen, dtype=torch.float64).to(dtype) * case.scale
+
+        if self.kind == "sequence":
+            tensors = {"x": randn(b, case.seq_len, case.input_size)}
+            state_shape: tuple[int, ...] = (case.num_layers, b, case.hidden_size)
+        else:
+            tensors = {"x": randn(b, case.input_size)}
+            state_shape = (b, case.hidden_size)
+        if state:
+            for name in self.state_names:
+                tensors[name] = (torch.zeros(state_shape, dtype=dtype) if zero_state
+                                 else randn(*state_shape))
+        return tensors
+
+    def call_args(self, inputs: dict[str, Tensor]) -> list[Any]:
+        """The argument spec for the worker: x and the state in this exercise's convention."""
+        if "h" not in inputs:
+            return [{"t": "x"}]
+        if self.kind == "gru":
+            return [{"t": "x"}, {"t": "h"}]
+        return [{"t": "x"}, {"tuple": [{"t": "h"}, {"t": "c"}]}]
+
+    def run_reference(self, module: nn.Module, inputs: dict[str, Tensor]) -> list[Tensor]:
+        x = inputs["x"]
+        if self.kind == "gru":
+            return [module(x, inputs.get("h"))]
+        state = (inputs["h"], inputs["c"]) if "h" in inputs else None
+        if self.kind == "lstm":
+            h, c = module(x, state)
+            return [h, c]
+        out, (h_n, c_n) = module(x, state)
+        return [out, h_n, c_n]
+
+    def one_bias_count(self, module: nn.Module) -> int | None:
+        """Parameter count with the two redundant biases merged into one (LSTM-family only)."""
+        if self.kind == "gru":
+            return None  # the GRU's b_hn sits inside r ⊙ (…): one bias is another function
+        total = 0
+        for name, p in module.named_parameters():
+            if not name.endswith("bias_hh"):
+                total += p.numel()
+        return total
+
+
+def _cell(variant: str) -> Callable[[Case], nn.Module]:
+    return lambda case: reference.VARIANTS[variant].build(case.input_size, case.hidden_size)
+
+
+EXERCISES: dict[str, Exercise] = {
+    e.name: e for e in (
+        Exercise("lstm_cell", "LSTMCell", "lstm", "LSTM cell (the lesson's LSTMCell)",
+                 _cell("lstm"), "lstm"),
+        Exercise("lstm", "LSTM", "sequence", "Multi-layer LSTM over a sequence (batch_first)",
+                 lambda case: reference.LSTM(case.input_size, case.hidden_size,
+                                             case.num_layers), "lstm"),
+        Exercise("peephole", "PeepholeLSTMCell", "lstm", "LSTM cell with peephole connections",
+                 _cell("peephole"), "peephole"),
+        Exercise("coupled", "CoupledLSTMCell", "lstm",
+                 "Coupled input-forget gate cell (CIFG, i = 1 − f)", _cell("coupled"), "coupled"),
+        Exercise("gru", "GRUCell", "gru", "GRU cell (same function as nn.GRUCell)",
+                 _cell("gru"), "gru"),
+    )
+}
+DEFAULT_EXERCISES = ("lstm_cell", "lstm")
+
+
+def get_exercise(name: str) -> Exercise:
+    try:
+        return EXERCISES[name]
+    except KeyError:
+        raise ConfigError(f"unknown exercise {name!r}; choose from "
+                          f"{', '.join(EXERCISES)}") from None

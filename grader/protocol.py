@@ -1,0 +1,124 @@
+"""Wire format between the grader and its worker: JSON headers plus raw tensor bytes.
+
+Nothing here can execute code on load: a message is a length-prefixed UTF-8 JSON header that
+lists the tensors that follow (name, dtype, shape), then their raw little-endian bytes, read
+with ``torch.frombuffer``. No pickle anywhere.
+
+This module imports only the standard library and torch, because the sandbox copies it next
+to the worker script (the worker must not import the ``grader`` package).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import struct
+import time
+from typing import Any
+
+import torch
+
+MAGIC = b"LSTMG1"
+_PREFIX = struct.Struct("<6sQ")  # magic, header length
+
+DTYPES: dict[str, torch.dtype] = {
+    "float64": torch.float64,
+    "float32": torch.float32,
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "int64": torch.int64,
+    "int32": torch.int32,
+    "bool": torch.bool,
+}
+_NAMES = {v: k for k, v in DTYPES.items()}
+
+Tensors = dict[str, torch.Tensor]
+
+
+class ProtocolError(Exception):
+    """A message that does not follow the wire format (garbage, truncated, too large)."""
+
+
+def encode(header: dict[str, Any], tensors: Tensors | None = None) -> bytes:
+    tensors = tensors or {}
+    meta = []
+    blobs = []
+    for name, t in tensors.items():
+        t = t.detach()
+        if t.device.type != "cpu":
+            t = t.cpu()
+        if t.dtype not in _NAMES:
+            raise ProtocolError(f"tensor {name!r} has unsupported dtype {t.dtype}")
+        data = t.contiguous().view(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""
+        meta.append({"name": name, "dtype": _NAMES[t.dtype], "shape": list(t.shape),
+                     "nbytes": len(data)})
+        blobs.append(data)
+    body = json.dumps({**header, "_tensors": meta}, allow_nan=True).encode()
+    return _PREFIX.pack(MAGIC, len(body)) + body + b"".join(blobs)
+
+
+def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
+    chunks = []
+    while n:
+        if deadline is not None:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise TimeoutError("no complete message before the deadline")
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the connection")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def write_message(fd: int, header: dict[str, Any], tensors: Tensors | None = None) -> None:
+    data = memoryview(encode(header, tensors))
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def read_message(fd: int, max_bytes: int = 1 << 30, deadline: float | None = None
+                 ) -> tuple[dict[str, Any], Tensors]:
+    """Read one message.
+
+    Raises EOFError when the peer is gone, ProtocolError on garbage and TimeoutError when
+    ``deadline`` (a ``time.monotonic()`` value) passes first.
+    """
+    magic, length = _PREFIX.unpack(_read_exact(fd, _PREFIX.size, deadline))
+    if magic != MAGIC:
+        raise ProtocolError("reply does not start with the protocol's magic bytes")
+    if length > max_bytes:
+        raise ProtocolError(f"header of {length} bytes exceeds the limit of {max_bytes}")
+    try:
+        header = json.loads(_read_exact(fd, length, deadline))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProtocolError(f"header is not valid JSON: {exc}") from None
+    if not isinstance(header, dict) or not isinstance(header.get("_tensors"), list):
+        raise ProtocolError("header is not an object with a tensor list")
+    tensors: Tensors = {}
+    total = 0
+    for meta in header.pop("_tensors"):
+        try:
+            name, dtype = str(meta["name"]), DTYPES[meta["dtype"]]
+            shape = [int(s) for s in meta["shape"]]
+            nbytes = int(meta["nbytes"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProtocolError(f"bad tensor description {meta!r}: {exc}") from None
+        total += nbytes
+        numel = 1
+        for s in shape:
+            if s < 0:
+                raise ProtocolError(f"negative dimension in {meta!r}")
+            numel *= s
+        if total > max_bytes or numel * torch.empty((), dtype=dtype).element_size() != nbytes:
+            raise ProtocolError(f"tensor {name!r}: size does not match its shape or is too large")
+        raw = _read_exact(fd, nbytes, deadline)
+        if nbytes:
+            flat = torch.frombuffer(bytearray(raw), dtype=dtype)
+        else:
+            flat = torch.empty(0, dtype=dtype)
+        tensors[name] = flat.reshape(shape)
+    return header, tensors

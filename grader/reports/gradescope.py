@@ -1,0 +1,67 @@
+"""Gradescope's results.json: one test per check, Markdown output, tags [category, exercise].
+
+Nothing here depends on timing except ``execution_time``, so a regrade of the same
+submission produces the same file apart from that field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, TextIO
+
+from grader.reports.feedback import check_markdown
+from grader.results import GradeReport
+
+
+def to_dict(report: GradeReport) -> dict[str, Any]:
+    tests = []
+    for i, ex in enumerate(report.exercises, start=1):
+        for j, c in enumerate(ex.checks, start=1):
+            extra: dict[str, Any] = {"check_id": c.check_id, "exercise": c.exercise}
+            extra.update({k: v for k, v in c.extra.items() if _jsonable(v)})
+            if c.example is not None:
+                extra["example"] = {"sizes": c.example.sizes, "inputs": c.example.inputs}
+            output = check_markdown(c)
+            if ex.note and not c.passed:
+                output = f"{ex.note}\n\n{output}"
+            tests.append({
+                "name": f"{ex.name}: {c.title}",
+                "number": f"{i}.{j}",
+                "score": c.score,
+                "max_score": c.max_score,
+                "status": "passed" if c.passed else "failed",
+                "output": output,
+                "output_format": "md",
+                "visibility": c.visibility,
+                "tags": [c.category, c.exercise],
+                "extra_data": extra,
+            })
+    summary = [f"Score: {report.score:g} / {report.max_score:g}"]
+    if report.output:
+        summary.append(report.output)
+    summary.extend(ex.note for ex in report.exercises if ex.note)
+    return {
+        "score": report.score,
+        "execution_time": max(1, math.ceil(report.execution_time_s)),
+        "output": "\n\n".join(summary),
+        "output_format": "md",
+        "test_output_format": "md",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": dict(report.environment),
+        "tests": tests,
+    }
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def render(report: GradeReport, stream: TextIO) -> None:
+    json.dump(to_dict(report), stream, indent=2, ensure_ascii=False, allow_nan=False)
+    stream.write("\n")

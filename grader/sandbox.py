@@ -1,0 +1,259 @@
+"""Parent side of the sandbox: starts and owns the worker process that runs student code.
+
+The worker is a fresh interpreter (``python -I``) started in an empty temporary directory
+with a scrubbed environment, in its own process group, talking over two private pipes. Every
+request has a timeout; on a timeout the whole process group is killed. A crash, hang or
+garbage reply raises a ``SubmissionError`` and the next request starts a new worker.
+
+``InProcessRunner`` is the replaceable boundary for the grader's own tests: it serves the same
+requests with the worker's ``Handler`` in this process, for *trusted* submissions only.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+from grader import protocol
+from grader.errors import StudentException, WorkerCrashed, WorkerGarbage, WorkerTimeout
+from grader.protocol import Tensors
+
+_HERE = Path(__file__).resolve().parent
+
+
+class Runner(Protocol):
+    """What the grader needs from wherever the submission runs."""
+
+    isolation: str
+
+    def request(self, header: dict[str, Any], tensors: Tensors | None = None,
+                timeout: float | None = None) -> tuple[dict[str, Any], Tensors]: ...
+
+    def restart(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _raise_for_error(header: dict[str, Any]) -> None:
+    if not header.get("ok", False):
+        error = header.get("error")
+        if not isinstance(error, dict):
+            raise WorkerGarbage("the worker replied with an error of the wrong shape")
+        raise StudentException(error)
+
+
+class SandboxRunner:
+    """Runs the submission in a separate worker process, restarting it after a failure."""
+
+    isolation = "subprocess"
+
+    def __init__(self, load_header: dict[str, Any], *, request_timeout: float = 60.0,
+                 start_timeout: float = 60.0, threads: int = 1) -> None:
+        self.load_header = load_header
+        self.request_timeout = request_timeout
+        self.start_timeout = start_timeout
+        self.threads = threads
+        self.load_reply: dict[str, Any] | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._dir: Path | None = None
+        self._to_child = self._from_child = -1
+        self.starts = 0
+
+    # -- life cycle -----------------------------------------------------------------------
+    def _start(self) -> None:
+        self._dir = Path(tempfile.mkdtemp(prefix="lstm-grader-worker-"))
+        shutil.copy(_HERE / "_worker.py", self._dir / "_worker.py")
+        shutil.copy(_HERE / "protocol.py", self._dir / "_lstm_grader_protocol.py")
+        child_read, parent_write = os.pipe()
+        parent_read, child_write = os.pipe()
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(self._dir),
+            "TMPDIR": str(self._dir),
+            "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+            "OMP_NUM_THREADS": str(self.threads),
+            "MKL_NUM_THREADS": str(self.threads),
+            "LSTM_GRADER_THREADS": str(self.threads),
+        }
+        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        stdout = open(self._dir / "stdout.txt", "wb")
+        stderr = open(self._dir / "stderr.txt", "wb")
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-I", "_worker.py", str(child_read), str(child_write)],
+                cwd=self._dir, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
+                stderr=stderr, pass_fds=(child_read, child_write), start_new_session=True,
+            )
+        finally:
+            stdout.close()
+            stderr.close()
+            os.close(child_read)
+            os.close(child_write)
+        self._to_child, self._from_child = parent_write, parent_read
+        self.starts += 1
+        reply, _ = self._exchange(self.load_header, None, self.start_timeout)
+        self.load_reply = reply
+        _raise_for_error(reply)
+
+    def restart(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        for fd in (self._to_child, self._from_child):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._to_child = self._from_child = -1
+        if proc is not None:
+            _kill_group(proc)
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def __enter__(self) -> SandboxRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- requests -------------------------------------------------------------------------
+    def request(self, header: dict[str, Any], tensors: Tensors | None = None,
+                timeout: float | None = None) -> tuple[dict[str, Any], Tensors]:
+        if self._proc is None:
+            self._start()
+        reply, out = self._exchange(header, tensors, timeout or self.request_timeout)
+        _raise_for_error(reply)
+        return reply, out
+
+    def _exchange(self, header: dict[str, Any], tensors: Tensors | None, timeout: float
+                  ) -> tuple[dict[str, Any], Tensors]:
+        assert self._proc is not None
+        deadline = time.monotonic() + timeout
+        try:
+            protocol.write_message(self._to_child, header, tensors)
+        except (BrokenPipeError, OSError):
+            raise self._died() from None
+        try:
+            return protocol.read_message(self._from_child, deadline=deadline)
+        except TimeoutError:
+            self.close()
+            raise WorkerTimeout(f"no answer within {timeout:g} s") from None
+        except EOFError:
+            raise self._died() from None
+        except protocol.ProtocolError as exc:
+            self.close()
+            raise WorkerGarbage(str(exc)) from None
+
+    def _died(self) -> WorkerCrashed:
+        proc = self._proc
+        code = None
+        if proc is not None:
+            try:
+                code = proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
+        tail = self.stderr_tail()
+        self.close()
+        if code is not None and code < 0:
+            try:
+                what = f"was killed by signal {signal.Signals(-code).name}"
+            except ValueError:
+                what = f"was killed by signal {-code}"
+        elif code is not None:
+            what = f"exited with status {code}"
+        else:
+            what = "stopped answering"
+        message = f"the process running your code {what}"
+        if tail:
+            message += f"; the end of its error output:\n{tail}"
+        return WorkerCrashed(message)
+
+    def stderr_tail(self, limit: int = 2000) -> str:
+        if self._dir is None:
+            return ""
+        path = self._dir / "stderr.txt"
+        try:
+            with open(path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                size = f.tell()
+                f.seek(max(0, size - limit))
+                return f.read().decode(errors="replace").strip()
+        except OSError:
+            return ""
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate, then kill, the worker's whole process group."""
+    try:
+        pgid = os.getpgid(proc.pid)
+    except ProcessLookupError:
+        pgid = None
+    if proc.poll() is None:
+        try:
+            if pgid is not None:
+                os.killpg(pgid, signal.SIGTERM)
+            proc.wait(timeout=0.5)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+    if pgid is not None:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+class InProcessRunner:
+    """Serves requests in this process: only for trusted submissions in the grader's tests."""
+
+    isolation = "in-process (trusted test submissions only)"
+
+    def __init__(self, load_header: dict[str, Any]) -> None:
+        from grader._worker import Handler
+
+        self.load_header = load_header
+        self._handler_cls = Handler
+        self.load_reply: dict[str, Any] | None = None
+        self._handler: Any = None
+        self.starts = 0
+
+    def _start(self) -> None:
+        self._handler = self._handler_cls()
+        self.starts += 1
+        reply, _ = self._handler.handle(copy.deepcopy(self.load_header), {})
+        self.load_reply = reply
+        _raise_for_error(reply)
+
+    def request(self, header: dict[str, Any], tensors: Tensors | None = None,
+                timeout: float | None = None) -> tuple[dict[str, Any], Tensors]:
+        if self._handler is None:
+            self._start()
+        # Copies stand in for the process boundary: neither side may alias the other's tensors.
+        sent = {k: v.detach().clone() for k, v in (tensors or {}).items()}
+        reply, out = self._handler.handle(copy.deepcopy(header), sent)
+        _raise_for_error(reply)
+        return reply, {k: v.detach().clone() for k, v in out.items()}
+
+    def restart(self) -> None:
+        self._handler = None
+
+    def close(self) -> None:
+        self._handler = None
