@@ -22,6 +22,7 @@ class GradeConfig:
     max_layers: int = 3
     atol: float = 1e-9            # float64 comparisons, rtol 0
     request_timeout_s: float = 30.0
+    submission_timeout_s: float = 600.0  # all exercises of one submission together
     start_timeout_s: float = 60.0
     worker_threads: int = 1
     only_visible: bool = False    # students' local checks see visible checks only
@@ -44,7 +45,7 @@ class GradeConfig:
         if not 0 < self.atol < 1e-3:
             raise ConfigError(f"atol must be in (0, 1e-3) for float64 comparisons, "
                               f"got {self.atol}")
-        for name in ("request_timeout_s", "start_timeout_s"):
+        for name in ("request_timeout_s", "start_timeout_s", "submission_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
 

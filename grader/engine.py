@@ -89,8 +89,10 @@ def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
         load_failure = _load(runner)
         if load_failure is not None:
             output = load_failure.message
+        deadline = started + config.submission_timeout_s
         for ex in specs:
-            results.append(_grade_exercise(ex, runner, config, source, load_failure))
+            results.append(_grade_exercise(ex, runner, config, source, load_failure,
+                                           deadline))
     finally:
         runner.close()
     return GradeReport(
@@ -125,7 +127,7 @@ def _load(runner: Runner) -> CheckFailed | None:
 
 
 def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: str,
-                    load_failure: CheckFailed | None) -> ExerciseResult:
+                    load_failure: CheckFailed | None, deadline: float) -> ExerciseResult:
     checks = checks_for(ex.kind)
     failure = load_failure
     if failure is None:
@@ -141,7 +143,16 @@ def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: s
         return ExerciseResult(ex.name, ex.class_name, [
             _result(spec, ex, passed=False, failure=failure) for spec in checks])
     ctx = Context(ex, config, Client(runner, config.request_timeout_s), source)
-    results = [_run_check(spec, ctx, runner) for spec in checks]
+    results = []
+    for spec in checks:
+        if time.monotonic() > deadline:
+            out_of_time = CheckFailed(
+                f"not run: grading this submission took longer than the limit of "
+                f"{config.submission_timeout_s:g} s (is something in your code very slow or "
+                f"stuck?)")
+            results.append(_result(spec, ex, passed=False, failure=out_of_time))
+        else:
+            results.append(_run_check(spec, ctx, runner))
     note = ""
     integrity = [r for r in results if r.category == "integrity"]
     if any(not r.passed for r in integrity):

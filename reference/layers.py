@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
-from torch.nn import functional as F  # noqa: N812
+from torch.nn import functional as F
 
 from reference.cells import LSTMCell, LSTMState, ProjectionLSTMCell, _copy_params
 

@@ -180,9 +180,11 @@ class Context:
         for case in (self.tricky_cases() if explicit is None else explicit):
             wrapped(case)
 
-    def _example(self, case: Case) -> Example:
+    def _example(self, drawn: Any) -> Example:
+        # A check may draw (case, extra...) tuples; the extras become notes.
+        case, extras = (drawn[0], drawn[1:]) if isinstance(drawn, tuple) else (drawn, ())
         inputs = {k: _small(v) for k, v in self._inputs.items() if v.numel() <= 12}
-        notes = []
+        notes = [str(e).removeprefix("torch.") for e in extras]
         if case.scale != 1.0:
             notes.append(f"inputs and state scaled by {case.scale}")
         return Example(case.sizes(self.exercise.kind), inputs, notes)

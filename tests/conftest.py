@@ -1,0 +1,10 @@
+"""Shared test settings: nothing a test does may write outside a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Hypothesis keeps its files under a temporary folder, not ./.hypothesis.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
+                      tempfile.mkdtemp(prefix="lstm-grader-tests-hypothesis-"))

@@ -1,0 +1,2 @@
+import torch
+import numpy_does_not_exist_here

@@ -1,0 +1,95 @@
+"""Hostile and broken submissions, run only through the real sandbox (a worker process).
+
+Each ends with a full report in bounded time, no credit for what could not be graded, and
+no worker process left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.config import GradeConfig
+from grader.engine import grade
+from tests.zoo import HOSTILE
+
+pytestmark = pytest.mark.slow
+FAST = GradeConfig(max_examples=4, request_timeout_s=3.0)
+
+
+def _workers() -> set[int]:
+    out = subprocess.run(["pgrep", "-f", "_worker.py"], capture_output=True, text=True)
+    return {int(p) for p in out.stdout.split()}
+
+
+@pytest.fixture(autouse=True)
+def no_worker_survives():
+    before = _workers()
+    yield
+    deadline = time.monotonic() + 5
+    while _workers() - before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not (_workers() - before), "a worker process outlived the grading"
+
+
+def test_a_worker_that_dies_fails_the_running_check_and_is_restarted() -> None:
+    report = grade(HOSTILE / "crash_on_batch_one.py", ["lstm_cell"], FAST)
+    by_id = {c.check_id: c for c in report.checks}
+    crashed = [c for c in report.checks if "exited with status 3" in c.message]
+    assert crashed, "the crash was not reported"
+    assert all(not c.passed for c in crashed)
+    # Checks that never use batch 1 still pass on the restarted worker.
+    assert by_id["robustness.batch_independent"].passed is False  # it runs rows alone
+    assert by_id["parameters.count"].passed
+    assert report.score < report.max_score
+
+
+def test_a_worker_that_hangs_is_killed_at_the_timeout_and_grading_goes_on() -> None:
+    config = FAST.with_(request_timeout_s=1.0, submission_timeout_s=12.0)
+    report = grade(HOSTILE / "hang_on_batch_one.py", ["lstm_cell"], config)
+    by_id = {c.check_id: c for c in report.checks}
+    hung = [c for c in report.checks if "no answer within 1 s" in c.message]
+    assert hung and all(not c.passed for c in hung)
+    assert by_id["parameters.count"].passed
+    # Past the submission's limit the remaining checks are failed, not run.
+    assert "took longer than the limit of 12 s" in report.checks[-1].message
+    assert report.score < report.max_score
+
+
+def test_output_that_imitates_the_protocol_cannot_corrupt_the_channel() -> None:
+    report = grade(HOSTILE / "prints_protocol_garbage.py", ["lstm_cell"], FAST)
+    # The hostile files' cell takes batched input only; everything else must pass.
+    assert {c.check_id for c in report.checks if not c.passed} == {"shapes.unbatched"}
+
+
+def test_a_forged_results_file_or_score_on_stdout_has_no_effect(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "grade", str(HOSTILE / "forges_results.py"),
+         "--exercise", "lstm_cell", "--examples", "4", "--out", str(out)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(out.read_text())
+    assert results["score"] <= sum(t["max_score"] for t in results["tests"])
+    assert results["score"] != 1000
+    assert sorted(os.listdir(tmp_path)) == ["results.json"]
+
+
+@pytest.mark.parametrize(("name", "needle"), [
+    ("syntax_error.py", "syntax error on line 4"),
+    ("import_error.py", "ModuleNotFoundError"),
+    ("exits_at_import.py", "SystemExit"),
+    ("misspelled_class.py", "Did you mean LSTMcell"),
+])
+def test_a_submission_that_cannot_be_loaded_scores_zero_with_a_clear_message(
+        name: str, needle: str) -> None:
+    report = grade(HOSTILE / name, ["lstm_cell", "lstm"], FAST)
+    assert report.score == 0
+    assert report.checks and all(not c.passed for c in report.checks)
+    assert all(needle in c.message for c in report.checks), report.checks[0].message
