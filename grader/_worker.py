@@ -213,7 +213,7 @@ class Handler:
             grads = torch.autograd.grad(torch.stack(terms).sum(), wrt, allow_unused=True)
         except Exception as exc:
             raise _Failure(self._error("backward", exc)["error"]) from None
-        none = []
+        none: list[str] = []
         for key, g in zip([f"grad:{n}" for n in names] + [f"grad:param:{n}" for n, _ in params],
                           grads, strict=True):
             if g is None:

@@ -174,9 +174,9 @@ def _run_check(spec: CheckSpec, ctx: Context, runner: Runner) -> CheckResult:
         if failed.fatal:
             runner.restart()
     except SubmissionError as exc:
-        failed = CheckFailed.from_submission_error(exc, f"running {spec.id}")
-        result = _result(spec, ctx.exercise, passed=False, failure=failed)
-        if failed.fatal:
+        converted = CheckFailed.from_submission_error(exc, f"running {spec.id}")
+        result = _result(spec, ctx.exercise, passed=False, failure=converted)
+        if converted.fatal:
             runner.restart()
     result.duration_s = round(time.monotonic() - started, 3)
     if "layout" in ctx.notes:

@@ -161,7 +161,7 @@ def infer_layout(student: Sequence[ParamInfo], ref: nn.Module, kind: str) -> Lay
     if kind != "sequence":
         transfers = infer_cell_layout(student, ref)
         return Layout(tuple(transfers), _describe(transfers))
-    layers = ref.layers  # type: ignore[attr-defined]
+    layers: nn.ModuleList = ref.layers  # type: ignore[assignment]
     groups: dict[int, list[ParamInfo]] = {}
     originals: dict[int, dict[str, str]] = {}  # layer -> local name -> full name
     for p in student:
@@ -177,7 +177,8 @@ def infer_layout(student: Sequence[ParamInfo], ref: nn.Module, kind: str) -> Lay
                           f"layer, layers 0..{len(layers) - 1}")
     transfers = []
     for k, layer in enumerate(layers):
-        for t in infer_cell_layout(groups[k], layer.cell, ref_prefix=f"layers.{k}.cell."):
+        cell: nn.Module = layer.cell  # type: ignore[assignment]
+        for t in infer_cell_layout(groups[k], cell, ref_prefix=f"layers.{k}.cell."):
             transfers.append(Transfer(originals[k][t.student], t.source, t.transform, t.partner))
     return Layout(tuple(transfers), _describe(transfers))
 

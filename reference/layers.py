@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -22,8 +23,9 @@ class LSTMLayer(nn.Module):
 
     def forward(self, x: Tensor, state: LSTMState) -> tuple[Tensor, LSTMState]:
         outputs = []
+        step: Callable[..., Any] = self.cell.step  # type: ignore[assignment]
         for t in range(x.shape[1]):
-            state, _ = self.cell.step(x[:, t], state)
+            state, _ = step(x[:, t], state)
             outputs.append(state[0])
         return torch.stack(outputs, dim=1), state  # (B, T, H_out)
 
@@ -82,9 +84,8 @@ class LSTM(nn.Module):
                 state = (state[0].unsqueeze(1), state[1].unsqueeze(1))
         batch = x.shape[0]
         if state is None:
-            zeros = dict(dtype=x.dtype, device=x.device)
-            h0 = torch.zeros(self.num_layers, batch, self.output_size, **zeros)  # type: ignore[arg-type]
-            c0 = torch.zeros(self.num_layers, batch, self.hidden_size, **zeros)  # type: ignore[arg-type]
+            h0 = x.new_zeros(self.num_layers, batch, self.output_size)
+            c0 = x.new_zeros(self.num_layers, batch, self.hidden_size)
         else:
             h0, c0 = state
         h_n, c_n = [], []
@@ -102,8 +103,8 @@ class LSTM(nn.Module):
 
     def _torch_names(self) -> dict[str, str]:
         names = {}
-        for k in range(self.num_layers):
-            for ours, _ in self.layers[k].cell.named_parameters():
+        for k, layer in enumerate(self.layers):
+            for ours, _ in layer.cell.named_parameters():  # type: ignore[union-attr]
                 names[f"layers.{k}.cell.{ours}"] = f"{ours}_l{k}"
         return names
 
@@ -113,13 +114,13 @@ class LSTM(nn.Module):
             raise ValueError("reference.LSTM is unidirectional; got a bidirectional nn.LSTM")
         model = cls(module.input_size, module.hidden_size, module.num_layers,
                     dropout=module.dropout, proj_size=module.proj_size, bias=module.bias)
-        model.to(module.weight_ih_l0.dtype)
+        model.to(module.weight_ih_l0.dtype)  # type: ignore[arg-type]
         _copy_params(model, module, model._torch_names())
         model.train(module.training)
         return model
 
     def to_torch(self) -> nn.LSTM:
-        first = self.layers[0].cell
+        first: Any = self.layers[0].cell
         if type(first) not in (LSTMCell, ProjectionLSTMCell):
             raise TypeError(f"nn.LSTM has no counterpart for a stack of {type(first).__name__}")
         module = nn.LSTM(self.input_size, self.hidden_size, self.num_layers,

@@ -148,12 +148,12 @@ class Context:
                 state["failure"] = failed
                 raise
             except SubmissionError as exc:
-                failed = CheckFailed.from_submission_error(exc, "running this example")
-                failed.example = self._example(case)
-                state["failure"] = failed
-                if failed.fatal:
-                    state["fatal"] = failed
-                raise failed from None
+                converted = CheckFailed.from_submission_error(exc, "running this example")
+                converted.example = self._example(case)
+                state["failure"] = converted
+                if converted.fatal:
+                    state["fatal"] = converted
+                raise converted from None
 
         prop = given(strategy if strategy is not None else self.cases())(wrapped)
         prop = settings(
@@ -203,7 +203,7 @@ class Context:
             raise CheckFailed(str(exc), hint="Register the parameters exactly as the handout "
                               "declares them (names, shapes, gate order).") from None
         self.notes["layout"] = layout.description
-        ref_params = dict(ref.named_parameters())
+        ref_params: dict[str, Tensor] = dict(ref.named_parameters())
         self.client.set_params(student, {k: v.detach() for k, v in
                                          layout.student_params(ref_params).items()})
         return Loaded(student, ref, layout)

@@ -14,7 +14,7 @@ def reference_grads(ctx: Context, ref: torch.nn.Module, inputs: dict[str, Tensor
     """Gradients of sum(out * gout) for the reference: (by input name, by parameter name)."""
     leaves = {k: v.detach().clone().requires_grad_(True) for k, v in inputs.items()}
     outs = ctx.exercise.run_reference(ref, leaves)
-    loss = sum((o * g).sum() for o, g in zip(outs, gouts, strict=True))
+    loss = torch.stack([(o * g).sum() for o, g in zip(outs, gouts, strict=True)]).sum()
     params = dict(ref.named_parameters())
     grads = torch.autograd.grad(loss, [*leaves.values(), *params.values()])
     n = len(leaves)
