@@ -25,6 +25,9 @@ class GradeConfig:
     submission_timeout_s: float = 600.0  # all exercises of one submission together
     start_timeout_s: float = 60.0
     worker_threads: int = 1
+    memory_limit_mb: int = 4096   # address space of the worker (RLIMIT_AS)
+    file_limit_mb: int = 64       # largest file the worker may write, its captured output too
+    cpu_limit_s: int = 900        # CPU seconds for one worker process (RLIMIT_CPU)
     only_visible: bool = False    # students' local checks see visible checks only
     forbidden_apis: tuple[str, ...] = field(default=(
         "nn.LSTM", "nn.LSTMCell", "nn.GRU", "nn.GRUCell", "nn.RNN", "nn.RNNCell",
@@ -34,11 +37,14 @@ class GradeConfig:
 
     def __post_init__(self) -> None:
         positive = ("max_examples", "max_size", "max_batch", "max_seq", "max_layers",
-                    "worker_threads")
+                    "worker_threads", "file_limit_mb", "cpu_limit_s")
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        if self.memory_limit_mb < 1024:
+            raise ConfigError(f"memory_limit_mb must be at least 1024 (importing torch needs "
+                              f"about 1 GiB of address space), got {self.memory_limit_mb}")
         if self.max_size < 2:
             raise ConfigError("max_size must be at least 2 (hidden_size 1 hides gate-order "
                               "bugs)")

@@ -41,7 +41,9 @@ def _isolate_hypothesis() -> None:
 
 def sandbox_runner(load_header: dict[str, Any], config: GradeConfig) -> Runner:
     return SandboxRunner(load_header, request_timeout=config.request_timeout_s,
-                         start_timeout=config.start_timeout_s, threads=config.worker_threads)
+                         start_timeout=config.start_timeout_s, threads=config.worker_threads,
+                         memory_limit_mb=config.memory_limit_mb,
+                         file_limit_mb=config.file_limit_mb, cpu_limit_s=config.cpu_limit_s)
 
 
 def read_submission(path: Path) -> tuple[str, str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -53,11 +54,18 @@ def _raise_for_error(header: dict[str, Any]) -> None:
 class SandboxRunner:
     """Runs the submission in a separate worker process, restarting it after a failure."""
 
-    isolation = "subprocess"
+    isolation = "subprocess (python -I, scrubbed environment, own process group, rlimits)"
 
     def __init__(self, load_header: dict[str, Any], *, request_timeout: float = 60.0,
-                 start_timeout: float = 60.0, threads: int = 1) -> None:
+                 start_timeout: float = 60.0, threads: int = 1, memory_limit_mb: int = 4096,
+                 file_limit_mb: int = 64, cpu_limit_s: int = 900) -> None:
         self.load_header = load_header
+        self.limits = {
+            resource.RLIMIT_AS: memory_limit_mb << 20,
+            resource.RLIMIT_FSIZE: file_limit_mb << 20,
+            resource.RLIMIT_CPU: cpu_limit_s,
+            resource.RLIMIT_CORE: 0,
+        }
         self.request_timeout = request_timeout
         self.start_timeout = start_timeout
         self.threads = threads
@@ -95,6 +103,7 @@ class SandboxRunner:
                 [sys.executable, "-I", "_worker.py", str(child_read), str(child_write)],
                 cwd=self._dir, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
                 stderr=stderr, pass_fds=(child_read, child_write), start_new_session=True,
+                preexec_fn=self._apply_limits,
             )
         finally:
             stdout.close()
@@ -106,6 +115,19 @@ class SandboxRunner:
         reply, _ = self._exchange(self.load_header, None, self.start_timeout)
         self.load_reply = reply
         _raise_for_error(reply)
+
+    def _apply_limits(self) -> None:
+        """Runs in the child between fork and exec: resource limits for the worker."""
+        import signal as _signal
+
+        for which, value in self.limits.items():
+            _soft, hard = resource.getrlimit(which)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(which, (value, hard if hard != resource.RLIM_INFINITY
+                                       else value))
+        # An oversized write then fails with an OSError the student sees, not a silent kill.
+        _signal.signal(_signal.SIGXFSZ, _signal.SIG_IGN)
 
     def restart(self) -> None:
         self.close()

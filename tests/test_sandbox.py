@@ -93,3 +93,23 @@ def test_a_submission_that_cannot_be_loaded_scores_zero_with_a_clear_message(
     assert report.score == 0
     assert report.checks and all(not c.passed for c in report.checks)
     assert all(needle in c.message for c in report.checks), report.checks[0].message
+
+
+def test_a_submission_that_eats_memory_is_stopped_by_the_limit() -> None:
+    config = FAST.with_(memory_limit_mb=1200, submission_timeout_s=60.0)
+    started = time.monotonic()
+    report = grade(HOSTILE / "eats_memory.py", ["lstm_cell"], config)
+    assert time.monotonic() - started < 120
+    forward_checks = [c for c in report.checks if c.check_id == "equivalence.forward"]
+    assert forward_checks and not forward_checks[0].passed
+    message = forward_checks[0].message
+    assert any(m in message for m in ("MemoryError", "allocate memory", "killed")), message
+    assert {c.check_id: c for c in report.checks}["parameters.count"].passed
+
+
+def test_a_submission_that_floods_its_output_is_stopped_by_the_file_limit() -> None:
+    config = FAST.with_(file_limit_mb=1, submission_timeout_s=60.0)
+    report = grade(HOSTILE / "floods_output.py", ["lstm_cell"], config)
+    forward = {c.check_id: c for c in report.checks}["equivalence.forward"]
+    assert not forward.passed
+    assert "File too large" in forward.message
