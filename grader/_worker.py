@@ -197,6 +197,44 @@ class Handler:
             reply.update(self._backward(obj, inputs, needs_grad, out_tensors, grad_outputs, out))
         return reply, out
 
+    def op_jacobian(self, header: dict[str, Any], tensors: Tensors) -> Reply:
+        """d(every output element)/d(every parameter element), rows in output order.
+
+        Parameters come in ``named_parameters`` order, each flattened; optional ``params``
+        tensors are loaded first. One backward pass per output element: sizes are small.
+        """
+        obj = self._instance(header)
+        obj.train(False)
+        params = [(n, p) for n, p in obj.named_parameters()]
+        with torch.no_grad():
+            for name, p in params:
+                if f"param:{name}" in tensors:
+                    p.copy_(tensors[f"param:{name}"])
+        inputs = {k: v for k, v in tensors.items() if not k.startswith("param:")}
+        args = [_build(a, inputs) for a in header.get("args", [])]
+        try:
+            result = obj(*args)
+        except Exception as exc:
+            raise _Failure(self._error("forward", exc)["error"]) from None
+        outs: list[torch.Tensor] = []
+        structure = _describe(result, outs)
+        flat = torch.cat([o.reshape(-1) for o in outs]) if outs else torch.empty(0)
+        total = sum(p.numel() for _, p in params)
+        jac = torch.zeros(flat.numel(), total, dtype=torch.float64)
+        if flat.requires_grad and params:
+            wrt = [p for _, p in params]
+            for row in range(flat.numel()):
+                try:
+                    grads = torch.autograd.grad(flat[row], wrt, retain_graph=True,
+                                                allow_unused=True)
+                except Exception as exc:
+                    raise _Failure(self._error("backward", exc)["error"]) from None
+                jac[row] = torch.cat([
+                    (g if g is not None else torch.zeros_like(p)).reshape(-1).double()
+                    for g, p in zip(grads, wrt, strict=True)])
+        return ({"structure": structure, "params": [n for n, _ in params]},
+                {"jacobian": jac, "outputs": flat.detach().double()})
+
     def _backward(self, obj: nn.Module, inputs: Tensors, needs_grad: set[str],
                   outs: list[torch.Tensor], gouts: list[torch.Tensor], out: Tensors
                   ) -> dict[str, Any]:

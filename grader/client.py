@@ -75,6 +75,20 @@ class Client:
         self.runner.request({"op": "set_params", "instance": model.instance}, values,
                             self.timeout)
 
+    def jacobian(self, model: StudentModel, args: list[Any], inputs: dict[str, Tensor],
+                 params: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        """(d outputs / d parameters, outputs) with ``params`` loaded first; float64."""
+        tensors = dict(inputs)
+        tensors.update({f"param:{k}": v for k, v in params.items()})
+        _, out = self.runner.request({"op": "jacobian", "instance": model.instance,
+                                          "args": args}, tensors, self.timeout)
+        jac, flat = out.get("jacobian"), out.get("outputs")
+        n_params = model.param_count
+        if jac is None or flat is None or jac.dim() != 2 or jac.shape != (flat.numel(),
+                                                                          n_params):
+            raise WorkerGarbage("malformed jacobian reply")
+        return jac.to(torch.float64), flat.to(torch.float64)
+
     def call(self, model: StudentModel, args: list[Any], inputs: dict[str, Tensor], *,
              requires_grad: tuple[str, ...] = (), grad_outputs: list[Tensor] | None = None,
              return_inputs: bool = False, trace_ops: bool = False, kwargs: dict[str, Any]

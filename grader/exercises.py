@@ -50,6 +50,10 @@ class Exercise:
             self.kind]
 
     @property
+    def gate_names(self) -> tuple[str, ...]:
+        return tuple(reference.VARIANTS[self.variant].gates)
+
+    @property
     def state_names(self) -> tuple[str, ...]:
         return ("h",) if self.kind == "gru" else ("h", "c")
 
