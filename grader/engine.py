@@ -130,7 +130,7 @@ def _load(runner: Runner) -> CheckFailed | None:
 
 def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: str,
                     load_failure: CheckFailed | None, deadline: float) -> ExerciseResult:
-    checks = checks_for(ex.kind)
+    checks = checks_for(ex)
     failure = load_failure
     if failure is None:
         classes = (getattr(runner, "load_reply", None) or {}).get("classes", [])
@@ -155,6 +155,7 @@ def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: s
             results.append(_result(spec, ex, passed=False, failure=out_of_time))
         else:
             results.append(_run_check(spec, ctx, runner))
+    _attach_diagnosis(ctx, results)
     note = ""
     integrity = [r for r in results if r.category == "integrity"]
     if any(not r.passed for r in integrity):
@@ -163,6 +164,25 @@ def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: s
         for r in results:
             r.score = 0.0
     return ExerciseResult(ex.name, ex.class_name, results, note)
+
+
+_DIAGNOSED = ("equivalence", "sequence", "semantics")
+
+
+def _attach_diagnosis(ctx: Context, results: list[CheckResult]) -> None:
+    """Name the known mistake behind failing maths checks, when there is one."""
+    failing = [r for r in results if not r.passed and r.category in _DIAGNOSED
+               and r.extra.get("error_kind") is None]
+    if not failing:
+        return
+    from grader.diagnosis import diagnose
+
+    found = diagnose(ctx)
+    if found is None:
+        return
+    for r in failing:
+        r.message = f"{r.message}\n\n{found.text()}"
+        r.extra["diagnosis"] = found.id
 
 
 def _run_check(spec: CheckSpec, ctx: Context, runner: Runner) -> CheckResult:

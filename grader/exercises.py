@@ -43,6 +43,7 @@ class Exercise:
     title: str
     make_reference: Callable[[Case], nn.Module]
     variant: str  # key in reference.VARIANTS (for the cell the exercise is built on)
+    semantics: bool = False  # the lesson's gate-level properties apply (standard LSTM cell)
 
     @property
     def output_names(self) -> tuple[str, ...]:
@@ -75,14 +76,9 @@ class Exercise:
     def reference(self, case: Case, dtype: torch.dtype, weight_seed: int | None = None
                   ) -> nn.Module:
         """A reference module with well-spread random weights drawn from the case's seed."""
-        torch.manual_seed(case.seed if weight_seed is None else weight_seed)
-        module = self.make_reference(case).to(dtype)
-        gen = torch.Generator().manual_seed(10_007 + (case.seed if weight_seed is None
-                                                      else weight_seed))
-        with torch.no_grad():
-            for p in module.parameters():
-                p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64).to(dtype) * 0.6)
-        return module
+        seed = case.seed if weight_seed is None else weight_seed
+        torch.manual_seed(seed)
+        return randomize(self.make_reference(case).to(dtype), seed)
 
     def inputs(self, case: Case, dtype: torch.dtype, *, state: bool = True,
                zero_state: bool = False, batch: int | None = None) -> dict[str, Tensor]:
@@ -124,6 +120,14 @@ class Exercise:
         out, (h_n, c_n) = module(x, state)
         return [out, h_n, c_n]
 
+    def build_target(self, make: Callable[..., nn.Module], case: Case) -> nn.Module:
+        """Build a mistake or variant module for this exercise's sizes, random weights."""
+        args = [case.input_size, case.hidden_size]
+        if self.kind == "sequence":
+            args.append(case.num_layers)
+        torch.manual_seed(case.seed)
+        return randomize(make(*args).double(), case.seed)
+
     def one_bias_count(self, module: nn.Module) -> int | None:
         """Parameter count with the two redundant biases merged into one (LSTM-family only)."""
         if self.kind == "gru":
@@ -135,6 +139,15 @@ class Exercise:
         return total
 
 
+def randomize(module: nn.Module, seed: int) -> nn.Module:
+    """Replace every parameter with N(0, 0.6²) values drawn from ``seed`` (deterministic)."""
+    gen = torch.Generator().manual_seed(10_007 + seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64).to(p.dtype) * 0.6)
+    return module
+
+
 def _cell(variant: str) -> Callable[[Case], nn.Module]:
     return lambda case: reference.VARIANTS[variant].build(case.input_size, case.hidden_size)
 
@@ -142,7 +155,7 @@ def _cell(variant: str) -> Callable[[Case], nn.Module]:
 EXERCISES: dict[str, Exercise] = {
     e.name: e for e in (
         Exercise("lstm_cell", "LSTMCell", "lstm", "LSTM cell (the lesson's LSTMCell)",
-                 _cell("lstm"), "lstm"),
+                 _cell("lstm"), "lstm", semantics=True),
         Exercise("lstm", "LSTM", "sequence", "Multi-layer LSTM over a sequence (batch_first)",
                  lambda case: reference.LSTM(case.input_size, case.hidden_size,
                                              case.num_layers), "lstm"),

@@ -100,10 +100,14 @@ def _set_flat(module: nn.Module, flat: Tensor) -> None:
             start += n
 
 
-def _match(cols: Tensor, targets: Tensor, allowed: Tensor) -> tuple[Tensor, Tensor]:
+def _match(cols: Tensor, targets: Tensor, allowed: Tensor, taken: set[int]
+           ) -> tuple[Tensor, Tensor]:
     """For each column of ``cols``: the target column it is a multiple of, and the factor.
 
     Returns (index, coefficient); index -1 where the column is zero or matches nothing.
+    When several target columns fit equally (a symmetric point, such as two gates with the
+    same activation at zero), the first not yet ``taken`` is chosen; the final verification
+    decides whether the whole map is right.
     """
     norms = cols.norm(dim=0)
     tnorms = targets.norm(dim=0)
@@ -118,11 +122,13 @@ def _match(cols: Tensor, targets: Tensor, allowed: Tensor) -> tuple[Tensor, Tens
         if norms[j] <= _ZERO_TOL:
             continue
         cos = (tn.T @ (cols[:, j] / norms[j]))
-        best = int(cos.abs().argmax())
-        if 1 - float(cos[best].abs()) < _COS_TOL:
-            k = int(tidx[best])
-            idx[j] = k
-            coef[j] = float(cols[:, j] @ targets[:, k]) / float(tnorms[k] ** 2)
+        fits = [int(tidx[b]) for b in (1 - cos.abs() < _COS_TOL).nonzero().squeeze(1)]
+        if not fits:
+            continue
+        k = next((f for f in fits if f not in taken), fits[0])
+        taken.add(k)
+        idx[j] = k
+        coef[j] = float(cols[:, j] @ targets[:, k]) / float(tnorms[k] ** 2)
     return idx, coef
 
 
@@ -176,7 +182,8 @@ def infer(student_names: list[str], student_shapes: list[tuple[int, ...]],
                              "reference's: something is added that no parameter controls",
                              offset=True)
         todo = src < 0
-        idx, c = _match(j_s[:, todo], j_r, is_canon)
+        taken = {int(k) for k in src[src >= 0]}
+        idx, c = _match(j_s[:, todo], j_r, is_canon, taken)
         src[todo] = idx
         coef[todo] = c
         if bool((src >= 0).sum() == 0):
@@ -331,7 +338,7 @@ def describe(src: Tensor, student_names: list[str], student_shapes: list[tuple[i
     if concat:
         parts.append("inputs concatenated as " + concat[0])
     if bias_params:
-        parts.append("one bias" if bias_params == 1 else f"{bias_params} bias vectors")
+        parts.append({1: "one bias", 2: "two biases"}.get(bias_params, f"{bias_params} biases"))
     if transposed:
         parts.append(f"{', '.join(transposed)} stored transposed (x @ W)")
     return "; ".join(parts) or "one parameter per gate"

@@ -8,16 +8,19 @@ from grader.checks import (  # noqa: F401 - importing registers the checks
     integrity,
     parameters,
     robustness,
+    semantics,
     sequence,
     shapes,
 )
 from grader.checks.base import CATEGORIES, CHECKS, CheckFailed, CheckSpec, Context
+from grader.exercises import Exercise
 
 __all__ = ["CATEGORIES", "CHECKS", "CheckFailed", "CheckSpec", "Context", "checks_for"]
 
 
-def checks_for(kind: str) -> list[CheckSpec]:
-    """The checks that apply to an exercise kind, integrity first (it gates the others)."""
-    applicable = [c for c in CHECKS.values() if kind in c.kinds]
+def checks_for(exercise: Exercise) -> list[CheckSpec]:
+    """The checks that apply to an exercise, integrity first (it gates the others)."""
+    applicable = [c for c in CHECKS.values() if exercise.kind in c.kinds
+                  and (c.category != "semantics" or exercise.semantics)]
     return sorted(applicable, key=lambda c: (c.category != "integrity",
                                              CATEGORIES.index(c.category)))

@@ -228,11 +228,11 @@ class Context:
                                     torch.float64), self.exercise.kind)
         except LayoutError as exc:
             declared, declared_error = None, str(exc)
-        if declared is not None and self._computes_reference(student, declared, probe):
+        if declared is not None and self.computes_target(student, declared, probe):
             return declared
         finding = self.infer_layout(student, probe)
         key = (case.input_size, case.hidden_size, case.num_layers)
-        if finding.layout is not None and self._computes_reference(student, finding.layout,
+        if finding.layout is not None and self.computes_target(student, finding.layout,
                                                                    probe):
             return finding.layout
         self.findings[key] = finding
@@ -264,9 +264,9 @@ class Context:
         except StudentException as exc:
             return Inference(reason=f"your code raised {exc} while its Jacobian was computed")
 
-    def _computes_reference(self, student: StudentModel, layout: AnyLayout,
-                            probe: Case) -> bool:
-        ref = self.exercise.reference(probe, torch.float64)
+    def computes_target(self, student: StudentModel, layout: AnyLayout,
+                            probe: Case, target: nn.Module | None = None) -> bool:
+        ref = target if target is not None else self.exercise.reference(probe, torch.float64)
         values = layout.student_params(dict(ref.named_parameters()))
         try:
             self.client.set_params(student, {k: v.detach() for k, v in values.items()})
