@@ -18,9 +18,9 @@ from torch import Tensor
 
 from grader.checks.base import CheckFailed, Context, check, fmt
 from grader.client import StudentModel
-from grader.exercises import Case
+from grader.exercises import Case, Kind
 
-_KIND = ("lstm",)
+_KIND: tuple[Kind, ...] = ("lstm",)
 
 
 def _random_params(ctx: Context, student: StudentModel, seed: int) -> None:
@@ -186,8 +186,8 @@ def gate_control(ctx: Context) -> str:
                 p.mul_(0.2)
             for gate, value in biases.items():
                 k = "ifgo".index(gate)
-                ref.bias_ih[k * h:(k + 1) * h] = value  # type: ignore[index]
-                ref.bias_hh[k * h:(k + 1) * h] = 0.0  # type: ignore[index]
+                ref.get_parameter("bias_ih")[k * h:(k + 1) * h] = value
+                ref.get_parameter("bias_hh")[k * h:(k + 1) * h] = 0.0
         values = loaded.layout.student_params(dict(ref.named_parameters()))
         ctx.client.set_params(loaded.student, {k: v.detach() for k, v in values.items()})
         return loaded.student
