@@ -29,6 +29,7 @@ class GradeConfig:
     file_limit_mb: int = 64       # largest file the worker may write, its captured output too
     cpu_limit_s: int = 900        # CPU seconds for one worker process (RLIMIT_CPU)
     only_visible: bool = False    # students' local checks see visible checks only
+    require_pytorch_layout: bool = False  # nn.LSTMCell's parameter names, shapes, gate order
     forbidden_apis: tuple[str, ...] = field(default=(
         "nn.LSTM", "nn.LSTMCell", "nn.GRU", "nn.GRUCell", "nn.RNN", "nn.RNNCell",
         "torch.lstm", "torch.lstm_cell", "torch.gru", "torch.gru_cell", "torch.rnn_tanh",

@@ -130,7 +130,7 @@ def _load(runner: Runner) -> CheckFailed | None:
 
 def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: str,
                     load_failure: CheckFailed | None, deadline: float) -> ExerciseResult:
-    checks = checks_for(ex)
+    checks = checks_for(ex, config)
     failure = load_failure
     if failure is None:
         classes = (getattr(runner, "load_reply", None) or {}).get("classes", [])
@@ -203,6 +203,10 @@ def _run_check(spec: CheckSpec, ctx: Context, runner: Runner) -> CheckResult:
     result.duration_s = round(time.monotonic() - started, 3)
     if "layout" in ctx.notes:
         result.extra["layout"] = ctx.notes["layout"]
+    if not result.passed and "layout_fallback" in ctx.notes:
+        result.message += (f"\n\n(Your parameter layout could not be inferred from your "
+                           f"cell's behaviour: {ctx.notes['layout_fallback']}; the handout's "
+                           f"declared layout was used to load the weights.)")
     return result
 
 

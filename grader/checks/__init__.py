@@ -13,14 +13,16 @@ from grader.checks import (  # noqa: F401 - importing registers the checks
     shapes,
 )
 from grader.checks.base import CATEGORIES, CHECKS, CheckFailed, CheckSpec, Context
+from grader.config import GradeConfig
 from grader.exercises import Exercise
 
 __all__ = ["CATEGORIES", "CHECKS", "CheckFailed", "CheckSpec", "Context", "checks_for"]
 
 
-def checks_for(exercise: Exercise) -> list[CheckSpec]:
+def checks_for(exercise: Exercise, config: GradeConfig) -> list[CheckSpec]:
     """The checks that apply to an exercise, integrity first (it gates the others)."""
     applicable = [c for c in CHECKS.values() if exercise.kind in c.kinds
-                  and (c.category != "semantics" or exercise.semantics)]
+                  and (c.category != "semantics" or exercise.semantics)
+                  and c.enabled(config)]
     return sorted(applicable, key=lambda c: (c.category != "integrity",
                                              CATEGORIES.index(c.category)))

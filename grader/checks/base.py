@@ -66,13 +66,15 @@ class CheckSpec:
     kinds: tuple[Kind, ...]
     hint: str
     fn: Callable[[Context], str]
+    enabled: Callable[[GradeConfig], bool] = lambda config: True
 
 
 CHECKS: dict[str, CheckSpec] = {}
 
 
 def check(check_id: str, *, category: str, title: str, points: float,
-          kinds: Sequence[Kind] = ("lstm", "gru", "sequence"), hint: str = ""
+          kinds: Sequence[Kind] = ("lstm", "gru", "sequence"), hint: str = "",
+          enabled: Callable[[GradeConfig], bool] | None = None
           ) -> Callable[[Callable[[Context], str]], Callable[[Context], str]]:
     """Register a built-in check under a stable id. The function returns a pass message."""
     if category not in CATEGORIES:
@@ -83,7 +85,8 @@ def check(check_id: str, *, category: str, title: str, points: float,
     def register(fn: Callable[[Context], str]) -> Callable[[Context], str]:
         if check_id in CHECKS:
             raise ValueError(f"check {check_id!r} registered twice")
-        CHECKS[check_id] = CheckSpec(check_id, category, title, points, tuple(kinds), hint, fn)
+        CHECKS[check_id] = CheckSpec(check_id, category, title, points, tuple(kinds), hint, fn,
+                                     enabled or (lambda config: True))
         return fn
 
     return register
@@ -210,6 +213,8 @@ class Context:
         student = self.build(case, dtype)
         ref = self.exercise.reference(case, dtype)
         self.notes["layout"] = layout.description
+        if key in self.findings:
+            self.notes["layout_fallback"] = self.findings[key].reason
         ref_params: dict[str, Tensor] = dict(ref.named_parameters())
         self.client.set_params(student, {k: v.detach() for k, v in
                                          layout.student_params(ref_params).items()})

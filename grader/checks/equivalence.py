@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks.base import Context, check, compare
+from grader.checks.base import CheckFailed, Context, check, compare
 from grader.exercises import Case
 
 
@@ -25,3 +25,41 @@ def forward(ctx: Context) -> str:
     ctx.run(test)
     return (f"matches the reference in float64 to {ctx.config.atol:g} "
             f"({ctx.notes.get('layout', 'declared layout')})")
+
+
+@check("equivalence.pytorch_layout", category="equivalence", points=2,
+       kinds=("lstm", "gru", "sequence"),
+       enabled=lambda config: config.require_pytorch_layout,
+       title="parameters are laid out exactly as PyTorch's (names, shapes, gate order)",
+       hint="Name and shape the parameters as nn.LSTMCell does (weight_ih (4H, I), weight_hh "
+            "(4H, H), bias_ih, bias_hh; gates stacked i, f, g, o), so that state_dict() "
+            "loads into nn.LSTM.")
+def pytorch_layout(ctx: Context) -> str:
+    def pytorch_names(ref_name: str, theirs: set[str]) -> str:
+        """The student-side name of a reference parameter in PyTorch's layout."""
+        if ctx.exercise.kind != "sequence":
+            return ref_name
+        k, leaf = ref_name.split(".")[1], ref_name.split(".")[-1]
+        handout = f"cells.{k}.{leaf}"  # the handout's ModuleList of cells
+        return handout if handout in theirs else f"{leaf}_l{k}"  # nn.LSTM's own names
+
+    def test(case: Case) -> None:
+        student = ctx.build(case, torch.float64)
+        ref = ctx.exercise.reference(case, torch.float64)
+        theirs = {p.name: p.shape for p in student.params}
+        wanted = {pytorch_names(n, set(theirs)): tuple(p.shape)
+                  for n, p in ref.named_parameters()}
+        if theirs != wanted:
+            raise CheckFailed(f"your parameters are {sorted(theirs.items())}; PyTorch's layout "
+                              f"is {sorted(wanted.items())}")
+        ctx.client.set_params(student, {pytorch_names(n, set(theirs)): v.detach()
+                                        for n, v in ref.named_parameters()})
+        inputs = ctx.exercise.inputs(case, torch.float64)
+        outs = ctx.outputs(ctx.call(student, inputs), case)
+        for name, w, g in zip(ctx.exercise.output_names,
+                              ctx.exercise.run_reference(ref, inputs), outs, strict=True):
+            compare(f"{name} with PyTorch's weights copied by name", w, g, ctx.config.atol,
+                    hint="Same names and shapes, but the gates are not stacked i, f, g, o.")
+
+    ctx.run(test, max_examples=max(3, ctx.config.max_examples // 3))
+    return "weights copied by name in PyTorch's layout give the same outputs"
