@@ -292,11 +292,30 @@ def _describe(value: Any, tensors: list[torch.Tensor], depth: int = 0) -> Any:
     return {"other": type(value).__name__, "repr": text[:200]}
 
 
+class _GraderBlocker:
+    """Refuses imports of the grader's own packages from the submission.
+
+    Defence in depth only: under bubblewrap their files are not even visible, and nothing
+    the worker could import would hold expected values (those never leave the grader).
+    """
+
+    blocked = ("grader", "reference", "hypothesis", "student_template")
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name.split(".")[0] in self.blocked:
+            raise ImportError(f"{name} is not available to submissions")
+        return None
+
+
 def main(argv: list[str]) -> int:
     # -I leaves the script's folder off sys.path; the protocol copy lives there.
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import _lstm_grader_protocol as protocol  # copied next to this script by the sandbox
 
+    sys.meta_path.insert(0, _GraderBlocker())  # type: ignore[arg-type]
+    for name in list(sys.modules):
+        if name.split(".")[0] in _GraderBlocker.blocked:
+            del sys.modules[name]
     read_fd, write_fd = int(argv[1]), int(argv[2])
     torch.set_num_threads(int(os.environ.get("LSTM_GRADER_THREADS", "1")))
     handler = Handler()

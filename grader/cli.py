@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
                             + " and ".join(DEFAULT_EXERCISES))
         p.add_argument("--examples", type=int, default=None,
                        help="Hypothesis examples per check (default 12)")
+        p.add_argument("--all-cells", action="store_true",
+                       help="for notebooks: run every code cell, not only the definitions")
 
     check = sub.add_parser("check", help="check your own file and see what to fix")
     common(check)
@@ -57,6 +59,8 @@ def _config(args: argparse.Namespace, **overrides: object) -> GradeConfig:
     config = GradeConfig(**overrides)  # type: ignore[arg-type]
     if getattr(args, "examples", None) is not None:
         config = config.with_(max_examples=args.examples)
+    if getattr(args, "all_cells", False):
+        config = config.with_(notebook_all_cells=True)
     return config
 
 

@@ -28,6 +28,8 @@ class GradeConfig:
     memory_limit_mb: int = 4096   # address space of the worker (RLIMIT_AS)
     file_limit_mb: int = 64       # largest file the worker may write, its captured output too
     cpu_limit_s: int = 900        # CPU seconds for one worker process (RLIMIT_CPU)
+    notebook_all_cells: bool = False  # run every code cell of a notebook, not only definitions
+    sandbox: str = "auto"         # "auto": bubblewrap when usable; "bwrap": required; "none"
     only_visible: bool = False    # students' local checks see visible checks only
     require_pytorch_layout: bool = False  # nn.LSTMCell's parameter names, shapes, gate order
     forbidden_apis: tuple[str, ...] = field(default=(
@@ -46,6 +48,8 @@ class GradeConfig:
         if self.memory_limit_mb < 1024:
             raise ConfigError(f"memory_limit_mb must be at least 1024 (importing torch needs "
                               f"about 1 GiB of address space), got {self.memory_limit_mb}")
+        if self.sandbox not in ("auto", "bwrap", "none"):
+            raise ConfigError(f"sandbox must be 'auto', 'bwrap' or 'none', got {self.sandbox!r}")
         if self.max_size < 2:
             raise ConfigError("max_size must be at least 2 (hidden_size 1 hides gate-order "
                               "bugs)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import platform
+import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from grader.client import Client
 from grader.config import GradeConfig
 from grader.errors import ConfigError, StudentException, SubmissionError
 from grader.exercises import DEFAULT_EXERCISES, Exercise, get_exercise
-from grader.notebook import notebook_source
+from grader.notebook import NotebookSource, notebook_source
 from grader.results import CheckResult, ExerciseResult, GradeReport
 from grader.sandbox import Runner, SandboxRunner
 
@@ -43,11 +44,13 @@ def sandbox_runner(load_header: dict[str, Any], config: GradeConfig) -> Runner:
     return SandboxRunner(load_header, request_timeout=config.request_timeout_s,
                          start_timeout=config.start_timeout_s, threads=config.worker_threads,
                          memory_limit_mb=config.memory_limit_mb,
-                         file_limit_mb=config.file_limit_mb, cpu_limit_s=config.cpu_limit_s)
+                         file_limit_mb=config.file_limit_mb, cpu_limit_s=config.cpu_limit_s,
+                         sandbox=config.sandbox)
 
 
-def read_submission(path: Path) -> tuple[str, str]:
-    """(source, filename) of a .py or .ipynb submission."""
+def read_submission(path: Path, all_cells: bool = False
+                    ) -> tuple[str, str, NotebookSource | None]:
+    """(source, filename, notebook map) of a .py or .ipynb submission."""
     if not path.is_file():
         raise ConfigError(f"no submission file at {path}; pass the path of your .py or "
                           f".ipynb file")
@@ -56,9 +59,9 @@ def read_submission(path: Path) -> tuple[str, str]:
     except UnicodeDecodeError:
         text = path.read_text(encoding="utf-8", errors="replace")
     if path.suffix == ".ipynb":
-        source, _ = notebook_source(text)
-        return source, path.name
-    return text, path.name
+        notebook = notebook_source(text, all_cells)
+        return notebook.source, path.name, notebook
+    return text, path.name, None
 
 
 def environment(config: GradeConfig, isolation: str) -> dict[str, Any]:
@@ -82,7 +85,7 @@ def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
     _isolate_hypothesis()
     specs = [get_exercise(name) for name in dict.fromkeys(exercises)]
     path = Path(path)
-    source, filename = read_submission(path)
+    source, filename, notebook = read_submission(path, config.notebook_all_cells)
     started = time.monotonic()
     runner = runner_factory({"op": "load", "source": source, "filename": filename}, config)
     results: list[ExerciseResult] = []
@@ -97,6 +100,8 @@ def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
                                            deadline))
     finally:
         runner.close()
+    if notebook is not None:
+        output = _notebook_notes(notebook, filename, results, output)
     return GradeReport(
         submission=str(path),
         exercises=results,
@@ -105,6 +110,24 @@ def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
         isolation=runner.isolation,
         output=output,
     )
+
+
+def _notebook_notes(notebook: NotebookSource, filename: str,
+                    results: list[ExerciseResult], output: str) -> str:
+    """Point errors to notebook cells, and say which cells were not used."""
+    for ex in results:
+        for c in ex.checks:
+            c.traceback = notebook.relabel(c.traceback, filename)
+            c.message = re.sub(r"syntax error on line (\d+)",
+                               lambda m: "syntax error in " + notebook.where(int(m[1])),
+                               c.message)
+    notes = [output] if output else []
+    if notebook.skipped:
+        notes.append("From your notebook, these cells (or parts) were not run because they "
+                     "do more than define things: " + "; ".join(notebook.skipped) +
+                     ". Keep your classes in cells of their own (use --all-cells to run "
+                     "every cell).")
+    return "\n\n".join(notes)
 
 
 def _load(runner: Runner) -> CheckFailed | None:

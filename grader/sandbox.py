@@ -28,6 +28,43 @@ from grader.errors import StudentException, WorkerCrashed, WorkerGarbage, Worker
 from grader.protocol import Tensors
 
 _HERE = Path(__file__).resolve().parent
+_NOBODY = 65534
+
+
+def _hidden_dirs() -> list[Path]:
+    """The grader's own code and the references: not visible inside the sandbox."""
+    import reference
+
+    return [_HERE, Path(reference.__file__).resolve().parent]
+
+
+_bwrap_ok: bool | None = None
+
+
+def bwrap_available() -> bool:
+    """Whether bubblewrap is installed *and* allowed here (some containers forbid it)."""
+    global _bwrap_ok
+    if _bwrap_ok is None:
+        exe = shutil.which("bwrap")
+        if exe is None:
+            _bwrap_ok = False
+        else:
+            try:
+                probe = subprocess.run(
+                    [exe, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                     "--unshare-all", "--die-with-parent", *_user_args(), "true"],
+                    capture_output=True, timeout=20)
+                _bwrap_ok = probe.returncode == 0
+            except (OSError, subprocess.TimeoutExpired):
+                _bwrap_ok = False
+    return _bwrap_ok
+
+
+def _user_args() -> list[str]:
+    # As root (autograder containers), the worker runs as nobody in a user namespace.
+    if os.geteuid() == 0:
+        return ["--unshare-user", "--uid", str(_NOBODY), "--gid", str(_NOBODY)]
+    return []
 
 
 class Runner(Protocol):
@@ -55,10 +92,33 @@ class SandboxRunner:
     """Runs the submission in a separate worker process, restarting it after a failure."""
 
     isolation = "subprocess (python -I, scrubbed environment, own process group, rlimits)"
+    _BASE = "python -I, scrubbed environment, resource limits"
 
     def __init__(self, load_header: dict[str, Any], *, request_timeout: float = 60.0,
                  start_timeout: float = 60.0, threads: int = 1, memory_limit_mb: int = 4096,
-                 file_limit_mb: int = 64, cpu_limit_s: int = 900) -> None:
+                 file_limit_mb: int = 64, cpu_limit_s: int = 900, sandbox: str = "auto"
+                 ) -> None:
+        if sandbox not in ("auto", "bwrap", "none"):
+            raise ValueError(f"sandbox must be auto, bwrap or none, got {sandbox!r}")
+        if sandbox == "bwrap" and not bwrap_available():
+            from grader.errors import ConfigError
+
+            raise ConfigError("sandbox = 'bwrap' was asked for but bubblewrap is not installed "
+                              "or not permitted here; install it (Debian: apt-get install "
+                              "bubblewrap) or use sandbox = 'auto'")
+        self.use_bwrap = sandbox != "none" and bwrap_available()
+        self.drop_to_nobody = (not self.use_bwrap and os.geteuid() == 0
+                               and _nobody_can_run_python())
+        if self.use_bwrap:
+            who = ", as nobody in a user namespace" if os.geteuid() == 0 else ""
+            self.isolation = (f"bubblewrap (read-only system, no network, private /tmp and "
+                              f"PIDs, grader files hidden{who}); {self._BASE}")
+        elif self.drop_to_nobody:
+            self.isolation = f"subprocess as user nobody; {self._BASE}"
+        else:
+            root = " (running as root: could not drop privileges)" if os.geteuid() == 0 else ""
+            self.isolation = f"subprocess{root}; {self._BASE}"
+        self.token = os.urandom(8).hex()
         self.load_header = load_header
         self.limits = {
             resource.RLIMIT_AS: memory_limit_mb << 20,
@@ -77,15 +137,24 @@ class SandboxRunner:
 
     # -- life cycle -----------------------------------------------------------------------
     def _start(self) -> None:
+        # <dir>/runtime: the worker's code (read-only in bwrap); <dir>/home: the only place
+        # the submission may write; <dir>/*.txt: its captured output.
         self._dir = Path(tempfile.mkdtemp(prefix="lstm-grader-worker-"))
-        shutil.copy(_HERE / "_worker.py", self._dir / "_worker.py")
-        shutil.copy(_HERE / "protocol.py", self._dir / "_lstm_grader_protocol.py")
+        runtime, home = self._dir / "runtime", self._dir / "home"
+        runtime.mkdir()
+        home.mkdir()
+        shutil.copy(_HERE / "_worker.py", runtime / "_worker.py")
+        shutil.copy(_HERE / "protocol.py", runtime / "_lstm_grader_protocol.py")
+        if self.drop_to_nobody:
+            os.chmod(self._dir, 0o755)
+            os.chown(home, _NOBODY, _NOBODY)
         child_read, parent_write = os.pipe()
         parent_read, child_write = os.pipe()
         env = {
             "PATH": "/usr/bin:/bin",
-            "HOME": str(self._dir),
-            "TMPDIR": str(self._dir),
+            "HOME": str(home),
+            "TMPDIR": str(home),
+            "LSTM_GRADER_WORKER": self.token,
             "LANG": "C.UTF-8",
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONHASHSEED": "0",
@@ -98,10 +167,13 @@ class SandboxRunner:
                 env[key] = os.environ[key]
         stdout = open(self._dir / "stdout.txt", "wb")
         stderr = open(self._dir / "stderr.txt", "wb")
+        command = [sys.executable, "-I", str(runtime / "_worker.py"), str(child_read),
+                   str(child_write)]
+        if self.use_bwrap:
+            command = self._bwrap_args(runtime, home) + command
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-I", "_worker.py", str(child_read), str(child_write)],
-                cwd=self._dir, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
+                command, cwd=home, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
                 stderr=stderr, pass_fds=(child_read, child_write), start_new_session=True,
                 preexec_fn=self._apply_limits,
             )
@@ -116,8 +188,17 @@ class SandboxRunner:
         self.load_reply = reply
         _raise_for_error(reply)
 
+    def _bwrap_args(self, runtime: Path, home: Path) -> list[str]:
+        args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                "--tmpfs", "/tmp", "--ro-bind", str(runtime), str(runtime),
+                "--bind", str(home), str(home)]
+        for hidden in _hidden_dirs():
+            args += ["--tmpfs", str(hidden)]
+        return [*args, "--unshare-all", "--die-with-parent", "--new-session", *_user_args(),
+                "--chdir", str(home), "--"]
+
     def _apply_limits(self) -> None:
-        """Runs in the child between fork and exec: resource limits for the worker."""
+        """Runs in the child between fork and exec: resource limits (and the user)."""
         import signal as _signal
 
         for which, value in self.limits.items():
@@ -128,6 +209,10 @@ class SandboxRunner:
                                        else value))
         # An oversized write then fails with an OSError the student sees, not a silent kill.
         _signal.signal(_signal.SIGXFSZ, _signal.SIG_IGN)
+        if self.drop_to_nobody:
+            os.setgroups([])
+            os.setgid(_NOBODY)
+            os.setuid(_NOBODY)
 
     def restart(self) -> None:
         self.close()
@@ -143,6 +228,7 @@ class SandboxRunner:
         self._to_child = self._from_child = -1
         if proc is not None:
             _kill_group(proc)
+        _kill_marked(self.token)
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
@@ -191,6 +277,8 @@ class SandboxRunner:
                 code = None
         tail = self.stderr_tail()
         self.close()
+        if code is not None and code > 128 and self.use_bwrap:
+            code = 128 - code  # bubblewrap passes on a signal death as 128 + signal
         if code is not None and code < 0:
             try:
                 what = f"was killed by signal {signal.Signals(-code).name}"
@@ -217,6 +305,41 @@ class SandboxRunner:
                 return f.read().decode(errors="replace").strip()
         except OSError:
             return ""
+
+
+def _nobody_can_run_python() -> bool:
+    """Whether the interpreter is readable by nobody (not when it lives under /root)."""
+    try:
+        probe = subprocess.run([sys.executable, "-I", "-c", "import torch"],
+                               preexec_fn=_become_nobody, capture_output=True, timeout=60,
+                               cwd="/")
+    except (OSError, subprocess.TimeoutExpired, subprocess.SubprocessError):
+        return False
+    return probe.returncode == 0
+
+
+def _become_nobody() -> None:
+    os.setgroups([])
+    os.setgid(_NOBODY)
+    os.setuid(_NOBODY)
+
+
+def _kill_marked(token: str) -> None:
+    """Kill every process still carrying this worker's token in its environment: children
+    that started a new session escape the process group, not the marker."""
+    marker = f"LSTM_GRADER_WORKER={token}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker in environ.split(b"\0"):
+            try:
+                os.kill(int(entry.name), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -113,3 +113,87 @@ def test_a_submission_that_floods_its_output_is_stopped_by_the_file_limit() -> N
     forward = {c.check_id: c for c in report.checks}["equivalence.forward"]
     assert not forward.passed
     assert "File too large" in forward.message
+
+
+def _daemons() -> list[str]:
+    out = subprocess.run(["pgrep", "-f", "sleep 4321.5"], capture_output=True, text=True)
+    return out.stdout.split()
+
+
+def test_a_daemon_started_in_a_new_session_does_not_survive_grading() -> None:
+    report = grade(HOSTILE / "spawns_daemon.py", ["lstm_cell"], FAST)
+    assert report.checks
+    time.sleep(0.5)
+    assert _daemons() == []
+
+
+def test_a_worker_that_ignores_sigterm_is_killed_anyway() -> None:
+    config = FAST.with_(request_timeout_s=1.0, submission_timeout_s=10.0)
+    report = grade(HOSTILE / "ignores_sigterm.py", ["lstm_cell"], config)
+    assert any("no answer within 1 s" in c.message for c in report.checks)
+
+
+def test_a_segfault_is_reported_as_a_crash_and_grading_goes_on() -> None:
+    report = grade(HOSTILE / "segfaults.py", ["lstm_cell"], FAST)
+    crashed = [c for c in report.checks if "SIGSEGV" in c.message]
+    assert crashed and all(not c.passed for c in crashed)
+    assert {c.check_id: c for c in report.checks}["parameters.count"].passed
+
+
+def test_infinite_recursion_fails_with_the_students_recursion_error() -> None:
+    report = grade(HOSTILE / "recursion_bomb.py", ["lstm_cell"], FAST)
+    forward = {c.check_id: c for c in report.checks}["equivalence.forward"]
+    assert not forward.passed and "RecursionError" in forward.message
+    assert report.score < report.max_score / 2
+
+
+def test_nan_outputs_are_always_a_mismatch() -> None:
+    report = grade(HOSTILE / "returns_nan.py", ["lstm_cell"], FAST)
+    forward = {c.check_id: c for c in report.checks}["equivalence.forward"]
+    assert not forward.passed and "NaN" in forward.message
+
+
+def test_a_wrong_return_type_is_a_structure_failure() -> None:
+    report = grade(HOSTILE / "returns_a_string.py", ["lstm_cell"], FAST)
+    structure = {c.check_id: c for c in report.checks}["shapes.structure"]
+    assert not structure.passed
+    assert "a str" in structure.message and "tuple (h, c)" in structure.message
+
+
+def test_a_wrong_constructor_signature_is_explained() -> None:
+    report = grade(HOSTILE / "wrong_constructor.py", ["lstm_cell"], FAST)
+    assert report.score == 0
+    assert all("__init__" in c.message for c in report.checks if c.check_id != "x")
+
+
+def test_the_grader_cannot_be_imported_from_inside_the_sandbox() -> None:
+    report = grade(HOSTILE / "imports_the_grader.py", ["lstm_cell"], FAST)
+    forward = {c.check_id: c for c in report.checks}["equivalence.forward"]
+    assert not forward.passed
+    assert "ImportError" in forward.message or "ModuleNotFoundError" in forward.message
+
+
+def test_monkeypatching_comparisons_in_the_worker_cannot_fool_the_grader() -> None:
+    report = grade(HOSTILE / "monkeypatches_torch.py", ["lstm_cell"], FAST)
+    forward = {c.check_id: c for c in report.checks}["equivalence.forward"]
+    assert not forward.passed and "differs from the reference" in forward.message
+
+
+def test_under_bubblewrap_a_submission_cannot_write_outside_its_folder() -> None:
+    from grader.sandbox import bwrap_available
+
+    if not bwrap_available():
+        pytest.skip("bubblewrap is not installed or not permitted here")
+    marker = Path("/tmp/lstm-grader-escape-test/marker")
+    report = grade(HOSTILE / "writes_outside.py", ["lstm_cell"], FAST)
+    assert "bubblewrap" in report.isolation
+    assert report.score > 0  # it wrote into its private /tmp, which is allowed
+    assert not marker.exists()
+
+
+def test_without_bubblewrap_the_fallback_isolation_still_grades_and_says_so() -> None:
+    report = grade(HOSTILE / "crash_on_batch_one.py", ["lstm_cell"],
+                   FAST.with_(sandbox="none"))
+    assert "bubblewrap" not in report.isolation
+    assert "resource limits" in report.isolation
+    assert any("exited with status 3" in c.message for c in report.checks)

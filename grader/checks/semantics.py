@@ -33,6 +33,9 @@ def _random_params(ctx: Context, student: StudentModel, seed: int) -> None:
 def _step(ctx: Context, student: StudentModel, case: Case, x: Tensor, h: Tensor, c: Tensor
           ) -> tuple[Tensor, Tensor]:
     out = ctx.outputs(ctx.call(student, {"x": x, "h": h, "c": c}), case)
+    for name, value in zip(("h'", "c'"), out, strict=True):
+        if not bool(torch.isfinite(value).all()):
+            raise CheckFailed(f"{name} contains NaN or inf")
     return out[0], out[1]
 
 
