@@ -100,14 +100,16 @@ def _set_flat(module: nn.Module, flat: Tensor) -> None:
             start += n
 
 
-def _match(cols: Tensor, targets: Tensor, allowed: Tensor, taken: set[int]
-           ) -> tuple[Tensor, Tensor]:
+def _match(cols: Tensor, targets: Tensor, allowed: Tensor, taken: set[int],
+           allow_ties: bool = True) -> tuple[Tensor, Tensor]:
     """For each column of ``cols``: the target column it is a multiple of, and the factor.
 
     Returns (index, coefficient); index -1 where the column is zero or matches nothing.
-    When several target columns fit equally (a symmetric point, such as two gates with the
-    same activation at zero), the first not yet ``taken`` is chosen; the final verification
-    decides whether the whole map is right.
+    When several target columns fit (a symmetric point, such as two gates with the same
+    activation at zero, or two biases entering with factors 1 and 1/2), the preferred one is
+    not yet ``taken`` and has the factor closest to +1 (then −1); the final verification
+    decides whether the whole map is right. With ``allow_ties`` False such columns are left
+    for a later point, where the coincidence is usually gone.
     """
     norms = cols.norm(dim=0)
     tnorms = targets.norm(dim=0)
@@ -123,19 +125,20 @@ def _match(cols: Tensor, targets: Tensor, allowed: Tensor, taken: set[int]
             continue
         cos = (tn.T @ (cols[:, j] / norms[j]))
         fits = [int(tidx[b]) for b in (1 - cos.abs() < _COS_TOL).nonzero().squeeze(1)]
-        if not fits:
+        if not fits or (len(fits) > 1 and not allow_ties):
             continue
-        k = next((f for f in fits if f not in taken), fits[0])
+        factors = {f: float(cols[:, j] @ targets[:, f]) / float(tnorms[f] ** 2) for f in fits}
+        k = min(fits, key=lambda f: (f in taken, abs(abs(factors[f]) - 1), factors[f] < 0))
         taken.add(k)
         idx[j] = k
-        coef[j] = float(cols[:, j] @ targets[:, k]) / float(tnorms[k] ** 2)
+        coef[j] = factors[k]
     return idx, coef
 
 
 def infer(student_names: list[str], student_shapes: list[tuple[int, ...]],
           student_jacobian: StudentJacobian, target: nn.Module,
           run_target: Callable[[nn.Module], list[Tensor]], gate_names: tuple[str, ...] = (),
-          rounds: int = 3, seed: int = 0) -> Inference:
+          rounds: int = 4, seed: int = 0) -> Inference:
     """Identify the map from ``target``'s parameters to the student's."""
     target = target.double()
     t_names = tuple(n for n, _ in target.named_parameters())
@@ -183,7 +186,7 @@ def infer(student_names: list[str], student_shapes: list[tuple[int, ...]],
                              offset=True)
         todo = src < 0
         taken = {int(k) for k in src[src >= 0]}
-        idx, c = _match(j_s[:, todo], j_r, is_canon, taken)
+        idx, c = _match(j_s[:, todo], j_r, is_canon, taken, allow_ties=rnd == rounds - 1)
         src[todo] = idx
         coef[todo] = c
         if bool((src >= 0).sum() == 0):

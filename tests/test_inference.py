@@ -152,3 +152,56 @@ def test_a_constant_added_to_a_preactivation_is_an_offset_not_a_layout(
     # At θ = 0 the candidate g is 0, so an offset on the input gate only shows later.
     assert found.offset == (gate != "i")
     assert found.reason
+
+
+class PermutedGRUCell(nn.Module):
+    """A correct GRU cell with its gates stacked in any order, weights stored as x @ W."""
+
+    def __init__(self, i_size: int, h_size: int, order: tuple[str, ...]) -> None:
+        super().__init__()
+        self.order = order
+        self.wx = nn.Parameter(torch.zeros(i_size, 3 * h_size, dtype=torch.float64))
+        self.wh = nn.Parameter(torch.zeros(h_size, 3 * h_size, dtype=torch.float64))
+        self.bx = nn.Parameter(torch.zeros(3 * h_size, dtype=torch.float64))
+        self.bh = nn.Parameter(torch.zeros(3 * h_size, dtype=torch.float64))
+
+    def forward(self, x: Tensor, h: Tensor) -> Tensor:
+        gx = dict(zip(self.order, (x @ self.wx + self.bx).chunk(3, 1), strict=True))
+        gh = dict(zip(self.order, (h @ self.wh + self.bh).chunk(3, 1), strict=True))
+        r = torch.sigmoid(gx["r"] + gh["r"])
+        z = torch.sigmoid(gx["z"] + gh["z"])
+        n = torch.tanh(gx["n"] + r * gh["n"])
+        return (1 - z) * n + z * h
+
+
+@SETTINGS
+@given(order=st.permutations(("r", "z", "n")).map(tuple), i_size=st.integers(1, 4),
+       h_size=st.integers(2, 3))
+def test_any_gru_gate_order_is_inferred_and_round_trips(order: tuple[str, ...], i_size: int,
+                                                        h_size: int) -> None:
+    cell = PermutedGRUCell(i_size, h_size, order)
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(4, i_size, generator=gen, dtype=torch.float64)
+    h = torch.randn(4, h_size, generator=gen, dtype=torch.float64)
+
+    def run(m: nn.Module) -> list[Tensor]:
+        return [m(x, h)]
+
+    def student_jacobian(params: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        with torch.no_grad():
+            for n, p in cell.named_parameters():
+                p.copy_(params[n])
+        return _flat_jacobian(cell, run)
+
+    found = infer([n for n, _ in cell.named_parameters()],
+                  [tuple(p.shape) for _, p in cell.named_parameters()], student_jacobian,
+                  reference.GRUCell(i_size, h_size), run, ("r", "z", "n"))
+    assert found.layout is not None, found.reason
+    ref = reference.GRUCell(i_size, h_size).double()
+    with torch.no_grad():
+        for p in ref.parameters():
+            p.copy_(torch.randn_like(p))
+        for name, value in found.layout.student_params(dict(ref.named_parameters())).items():
+            cell.get_parameter(name).copy_(value)
+    torch.testing.assert_close(cell(x, h), ref(x, h), rtol=0, atol=1e-12)
+    assert f"gate order {', '.join(order)}" in found.layout.description
