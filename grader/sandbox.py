@@ -190,8 +190,12 @@ class SandboxRunner:
 
     def _bwrap_args(self, runtime: Path, home: Path) -> list[str]:
         args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                "--tmpfs", "/tmp", "--ro-bind", str(runtime), str(runtime),
-                "--bind", str(home), str(home)]
+                "--tmpfs", "/tmp"]
+        # The private /tmp must not hide the interpreter when it lives there (a venv in a
+        # temporary checkout, as in CI): put those folders back, read-only.
+        for path in _interpreter_dirs_under("/tmp"):
+            args += ["--ro-bind", path, path]
+        args += ["--ro-bind", str(runtime), str(runtime), "--bind", str(home), str(home)]
         for hidden in _hidden_dirs():
             args += ["--tmpfs", str(hidden)]
         return [*args, "--unshare-all", "--die-with-parent", "--new-session", *_user_args(),
@@ -305,6 +309,19 @@ class SandboxRunner:
                 return f.read().decode(errors="replace").strip()
         except OSError:
             return ""
+
+
+def _interpreter_dirs_under(top: str) -> list[str]:
+    """Folders the worker's interpreter needs (prefixes, site-packages) that lie under ``top``."""
+    import site
+
+    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix,
+                  str(Path(sys.executable).resolve().parent.parent),
+                  *site.getsitepackages()}
+    inside = sorted({str(Path(p).resolve()) for p in candidates
+                     if Path(p).exists() and str(Path(p).resolve()).startswith(top + "/")})
+    # Keep only outermost folders: a nested bind would be redundant.
+    return [p for p in inside if not any(p != q and p.startswith(q + "/") for q in inside)]
 
 
 def _nobody_can_run_python() -> bool:
