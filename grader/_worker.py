@@ -69,9 +69,7 @@ class Handler:
             reply, out = method(header, tensors)
         except _Failure as failure:
             return {"ok": False, "error": failure.info}, {}
-        except RecursionError as exc:
-            return self._error("exception", exc), {}
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # SystemExit: the student's sys.exit()
             return self._error("exception", exc), {}
         return {"ok": True, **reply}, out
 
@@ -122,7 +120,7 @@ class Handler:
         torch.manual_seed(int(header.get("seed", 0)))
         try:
             obj = cls(*header.get("args", []), **header.get("kwargs", {}))
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise _Failure(self._error("construct", exc)["error"]) from None
         if not isinstance(obj, nn.Module):
             raise _Failure({"kind": "construct", "type": "TypeError",
@@ -182,7 +180,7 @@ class Handler:
                     result = obj(*args, **kwargs)
             else:
                 result = obj(*args, **kwargs)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise _Failure(self._error("forward", exc)["error"]) from None
         out_tensors: list[torch.Tensor] = []
         structure = _describe(result, out_tensors)
@@ -214,7 +212,7 @@ class Handler:
         args = [_build(a, inputs) for a in header.get("args", [])]
         try:
             result = obj(*args)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise _Failure(self._error("forward", exc)["error"]) from None
         outs: list[torch.Tensor] = []
         structure = _describe(result, outs)
@@ -227,7 +225,7 @@ class Handler:
                 try:
                     grads = torch.autograd.grad(flat[row], wrt, retain_graph=True,
                                                 allow_unused=True)
-                except Exception as exc:
+                except (Exception, SystemExit) as exc:
                     raise _Failure(self._error("backward", exc)["error"]) from None
                 jac[row] = torch.cat([
                     (g if g is not None else torch.zeros_like(p)).reshape(-1).double()
@@ -249,7 +247,7 @@ class Handler:
         wrt = [inputs[n] for n in names] + [p for _, p in params]
         try:
             grads = torch.autograd.grad(torch.stack(terms).sum(), wrt, allow_unused=True)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise _Failure(self._error("backward", exc)["error"]) from None
         none: list[str] = []
         for key, g in zip([f"grad:{n}" for n in names] + [f"grad:param:{n}" for n, _ in params],

@@ -102,11 +102,15 @@ def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
         runner.close()
     if notebook is not None:
         output = _notebook_notes(notebook, filename, results, output)
+    env = environment(config, runner.isolation)
+    printed = "".join(getattr(runner, "captured", []))
+    if printed.strip():
+        env["student_output"] = printed[-8000:]
     return GradeReport(
         submission=str(path),
         exercises=results,
         execution_time_s=round(time.monotonic() - started, 3),
-        environment=environment(config, runner.isolation),
+        environment=env,
         isolation=runner.isolation,
         output=output,
     )

@@ -119,12 +119,14 @@ class SandboxRunner:
             root = " (running as root: could not drop privileges)" if os.geteuid() == 0 else ""
             self.isolation = f"subprocess{root}; {self._BASE}"
         self.token = os.urandom(8).hex()
+        self.captured: list[str] = []  # what the submission printed, per worker (capped)
         self.load_header = load_header
         self.limits = {
             resource.RLIMIT_AS: memory_limit_mb << 20,
             resource.RLIMIT_FSIZE: file_limit_mb << 20,
             resource.RLIMIT_CPU: cpu_limit_s,
             resource.RLIMIT_CORE: 0,
+            resource.RLIMIT_NOFILE: 256,
         }
         self.request_timeout = request_timeout
         self.start_timeout = start_timeout
@@ -234,6 +236,9 @@ class SandboxRunner:
             _kill_group(proc)
         _kill_marked(self.token)
         if self._dir is not None:
+            printed = _head_tail(self._dir / "stdout.txt") + _head_tail(self._dir / "stderr.txt")
+            if printed.strip():
+                self.captured.append(printed)
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
 
@@ -309,6 +314,21 @@ class SandboxRunner:
                 return f.read().decode(errors="replace").strip()
         except OSError:
             return ""
+
+
+def _head_tail(path: Path, keep: int = 2000) -> str:
+    """The first and last ``keep`` bytes of a capture file, saying how much was dropped."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            if size <= 2 * keep:
+                return f.read().decode(errors="replace")
+            head = f.read(keep).decode(errors="replace")
+            f.seek(size - keep)
+            tail = f.read().decode(errors="replace")
+    except OSError:
+        return ""
+    return f"{head}\n[… {size - 2 * keep} bytes dropped …]\n{tail}"
 
 
 def _interpreter_dirs_under(top: str) -> list[str]:

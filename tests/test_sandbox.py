@@ -28,14 +28,28 @@ def _workers() -> set[int]:
     return {int(p) for p in out.stdout.split()}
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _files() -> set[Path]:
+    # Where a hostile file could try to leave something: the checkout's top level, the
+    # grader's and references' folders, the hostile folder itself, and the current folder.
+    folders = [ROOT, ROOT / "grader", ROOT / "reference", HOSTILE, Path.cwd()]
+    return {p for folder in folders for p in folder.iterdir() if p.name != "__pycache__"}
+
+
 @pytest.fixture(autouse=True)
-def no_worker_survives():
-    before = _workers()
+def no_worker_survives_and_no_file_appears():
+    before, files = _workers(), _files()
+    started = time.monotonic()
     yield
+    # Every hostile case ends in bounded time: limits here are seconds, so a minute is ample.
+    assert time.monotonic() - started < 90, "grading a hostile file took too long"
     deadline = time.monotonic() + 5
     while _workers() - before and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not (_workers() - before), "a worker process outlived the grading"
+    assert _files() == files, f"files appeared or vanished: {_files() ^ files}"
 
 
 def test_a_worker_that_dies_fails_the_running_check_and_is_restarted() -> None:
@@ -197,3 +211,17 @@ def test_without_bubblewrap_the_fallback_isolation_still_grades_and_says_so() ->
     assert "bubblewrap" not in report.isolation
     assert "resource limits" in report.isolation
     assert any("exited with status 3" in c.message for c in report.checks)
+
+
+def test_an_infinite_loop_at_import_is_stopped_and_every_check_fails_with_the_reason() -> None:
+    config = FAST.with_(start_timeout_s=3.0)
+    report = grade(HOSTILE / "hangs_at_import.py", ["lstm_cell", "lstm"], config)
+    assert report.score == 0
+    assert all("no answer within 3 s" in c.message for c in report.checks)
+
+
+def test_sys_exit_in_forward_is_the_students_error_not_a_crash() -> None:
+    report = grade(HOSTILE / "exits_in_forward.py", ["lstm_cell"], FAST)
+    forward = {c.check_id: c for c in report.checks}["equivalence.forward"]
+    assert not forward.passed and "SystemExit" in forward.message
+    assert "bye" in report.environment.get("student_output", "")
