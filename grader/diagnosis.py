@@ -65,16 +65,15 @@ def diagnose(ctx: Context) -> Diagnosis | None:
         reference_finding = ctx.infer_layout(student, probe)
     except SubmissionError:
         return None
-    if reference_finding.sign_flips:
+    flipped = reference_finding.flipped_layout
+    if reference_finding.sign_flips and flipped is not None and ctx.computes_target(
+            student, flipped, probe):
         gates = ", ".join(reference_finding.sign_flips)
         return Diagnosis("gate-sign-inverted", f"the sign of your {gates} is inverted",
                          "Your cell behaves like the reference except that this gate sees "
                          "minus its pre-activation: it computes σ(−z) = 1 − σ(z), so it opens "
                          "exactly when it should close (a forget gate that acts as a "
                          "'remember' gate, for example).")
-    if reference_finding.offset:
-        return Diagnosis("constant-offset", "a constant is added that no parameter controls",
-                         "With every weight and bias at zero your cell's outputs differ from "
-                         "the reference's: some pre-activation or state gets a fixed number "
-                         "added (a hard-coded bias such as + 1).")
+    # An offset at θ = 0 alone is not named: computing in float32, keeping state or weights
+    # outside the parameters all look the same from there.
     return None

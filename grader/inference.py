@@ -41,6 +41,11 @@ class JacobianLayout:
     src: Tensor          # student flat coord -> canonical target coord, or -1 (unused)
     primary: Tensor      # student flat coord carries the canonical value (else gets 0)
     description: str
+    coef: Tensor | None = None  # factor of each student coord (None: all +1)
+
+    def _factors(self) -> Tensor:
+        return self.coef if self.coef is not None else torch.ones(self.src.shape,
+                                                                  dtype=torch.float64)
 
     def _flat(self, values: dict[str, Tensor], names: tuple[str, ...]) -> Tensor:
         return torch.cat([values[n].detach().reshape(-1).to(torch.float64) for n in names])
@@ -59,13 +64,15 @@ class JacobianLayout:
         v = self._flat(ref, self.target_names)
         canonical = torch.zeros_like(v).index_add_(0, self.canon, v)  # duplicates summed
         theta = torch.where(self.primary & (self.src >= 0),
-                            canonical[self.src.clamp(min=0)], torch.zeros(()))
+                            canonical[self.src.clamp(min=0)] / self._factors(),
+                            torch.zeros(()))
         dtype = next(iter(ref.values())).dtype
         return self._split(theta, dtype)
 
     def expected_grads(self, ref_grads: dict[str, Tensor]) -> dict[str, Tensor]:
         g = self._flat(ref_grads, self.target_names)
-        theta_grad = torch.where(self.src >= 0, g[self.src.clamp(min=0)], torch.zeros(()))
+        theta_grad = torch.where(self.src >= 0, g[self.src.clamp(min=0)] * self._factors(),
+                                 torch.zeros(()))
         dtype = next(iter(ref_grads.values())).dtype
         return self._split(theta_grad, dtype)
 
@@ -75,6 +82,9 @@ class Inference:
     layout: JacobianLayout | None = None
     reason: str = ""                      # why no layout (student-facing)
     sign_flips: list[str] = field(default_factory=list)   # "forget gate (f)"
+    # With sign flips: the map that reproduces the reference once those weights are negated
+    # (to be verified before anyone is told their gate is inverted).
+    flipped_layout: JacobianLayout | None = None
     offset: bool = False
 
 
@@ -211,11 +221,7 @@ def infer(student_names: list[str], student_shapes: list[tuple[int, ...]],
     missing = [k for k in used.nonzero().squeeze(1).tolist() if k not in covered]
     if missing:
         return Inference(reason=_missing_text(missing, t_names, t_shapes, gate_names))
-    flips = sorted({_coord_name(int(src[j]), t_names, t_shapes, gate_names)
-                    for j in range(n_s) if src[j] >= 0 and coef[j] < 0})
-    if flips:
-        return Inference(reason="a gate's sign is inverted", sign_flips=flips)
-    bad = [j for j in range(n_s) if src[j] >= 0 and abs(float(coef[j]) - 1) > 1e-6]
+    bad = [j for j in range(n_s) if src[j] >= 0 and abs(abs(float(coef[j])) - 1) > 1e-6]
     if bad:
         return Inference(reason="some weights enter your cell scaled by a constant factor")
     primary = torch.zeros(n_s, dtype=torch.bool)
@@ -225,10 +231,17 @@ def infer(student_names: list[str], student_shapes: list[tuple[int, ...]],
         if k >= 0 and k not in seen:
             seen.add(k)
             primary[j] = True
+    description = describe(src, student_names, student_shapes, t_names, t_shapes, gate_names)
+    flips = sorted({_coord_name(int(src[j]), t_names, t_shapes, gate_names)
+                    for j in range(n_s) if src[j] >= 0 and coef[j] < 0})
+    if flips:
+        signs = torch.where(coef < 0, -1.0, 1.0).to(torch.float64)
+        flipped = JacobianLayout(tuple(student_names), tuple(student_shapes), t_names,
+                                 t_shapes, canon, src, primary, description, signs)
+        return Inference(reason="a gate's sign is inverted", sign_flips=flips,
+                         flipped_layout=flipped)
     layout = JacobianLayout(tuple(student_names), tuple(student_shapes), t_names, t_shapes,
-                            canon, src, primary,
-                            describe(src, student_names, student_shapes, t_names, t_shapes,
-                                     gate_names))
+                            canon, src, primary, description)
     return Inference(layout=layout)
 
 

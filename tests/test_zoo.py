@@ -22,12 +22,19 @@ from tests.zoo import ZooEntry, entries
 ZOO = entries()
 CONFIG = GradeConfig(max_examples=8)
 # Diagnoses the grader makes without a mistake module behind them.
-BUILT_IN_DIAGNOSES = {"gate-sign-inverted", "constant-offset"}
+BUILT_IN_DIAGNOSES = {"gate-sign-inverted"}
+# Known mistakes the inference cannot identify: at θ = 0 both factors of i ⊙ g vanish, so
+# neither gate ever becomes visible (see README, "Naming the exact mistake").
+UNNAMEABLE = {"relu-on-candidate", "tanh-on-input-gate"}
 # Checks that no submission in the zoo can fail by construction, with the reason.
 CANNOT_FAIL_HERE = {
     # Off by default (GradeConfig.require_pytorch_layout); exercised in test_engine.py.
     "equivalence.pytorch_layout",
 }
+
+
+def KNOWN_IDS() -> set[str]:
+    return set(MISTAKES) | BUILT_IN_DIAGNOSES
 
 
 def in_process(load_header: dict[str, Any], config: GradeConfig) -> InProcessRunner:
@@ -66,7 +73,8 @@ def test_one_bug_submission_is_caught_by_the_category_that_targets_it(entry: Zoo
 
 
 KNOWN = [e for e in ZOO if not e.expect_pass
-         and (e.mistake in MISTAKES or e.mistake in BUILT_IN_DIAGNOSES)]
+         and (e.mistake in MISTAKES or e.mistake in BUILT_IN_DIAGNOSES)
+         and e.mistake not in UNNAMEABLE]
 
 
 @pytest.mark.parametrize("entry", KNOWN, ids=lambda e: e.id)
@@ -74,6 +82,13 @@ def test_a_known_mistake_is_named(entry: ZooEntry) -> None:
     report = graded(entry)
     named = {c.extra.get("diagnosis") for c in report.checks if not c.passed} - {None}
     assert named == {entry.mistake}, f"{entry.id}: named {named}"
+
+
+@pytest.mark.parametrize("entry", [e for e in ZOO if not e.expect_pass
+                                   and e.mistake not in KNOWN_IDS()], ids=lambda e: e.id)
+def test_a_bug_that_is_no_known_mistake_is_not_given_a_wrong_name(entry: ZooEntry) -> None:
+    named = {c.extra.get("diagnosis") for c in graded(entry).checks} - {None}
+    assert named <= {entry.mistake}, f"{entry.id}: wrongly named {named}"
 
 
 def test_every_check_is_failed_by_some_mutant() -> None:

@@ -9,6 +9,7 @@ import ast
 import torch
 
 from grader.checks.base import CheckFailed, Context, check
+from grader.errors import SubmissionError
 
 # Names as they appear in source (attribute or imported name) and in traced op names.
 _BUILTIN_NAMES = {
@@ -78,10 +79,17 @@ def no_builtin_rnn(ctx: Context) -> str:
            "CoupledLSTMCell"}
     evidence = static_findings(ctx.source, forbidden, own)
     case = ctx.tricky_cases()[0]
-    student = ctx.build(case, torch.float32)
-    result = ctx.call(student, ctx.exercise.inputs(case, torch.float32), trace_ops=True)
-    evidence += runtime_findings(result.ops, student.submodules, forbidden)
+    traced = True
+    try:
+        student = ctx.build(case, torch.float32)
+        result = ctx.call(student, ctx.exercise.inputs(case, torch.float32), trace_ops=True)
+        evidence += runtime_findings(result.ops, student.submodules, forbidden)
+    except SubmissionError:
+        traced = False  # a crash is judged by the other checks, not as evidence of cheating
     if evidence:
         raise CheckFailed("your submission uses PyTorch's built-in recurrent implementation: "
                           + "; ".join(evidence), extra={"evidence": evidence})
+    if not traced:
+        return ("no built-in recurrent modules or ops in the source (the run-time trace was "
+                "not possible: forward failed)")
     return "no built-in recurrent modules or ops are used"
