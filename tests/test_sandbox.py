@@ -24,8 +24,24 @@ FAST = GradeConfig(max_examples=4, request_timeout_s=3.0)
 
 
 def _workers() -> set[int]:
-    out = subprocess.run(["pgrep", "-f", "_worker.py"], capture_output=True, text=True)
-    return {int(p) for p in out.stdout.split()}
+    """Processes descending from this test process (other graders on the machine aside)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    mine, me = set(), os.getpid()
+    for pid in parents:
+        p = pid
+        while p in parents and p > 1:
+            p = parents[p]
+            if p == me:
+                mine.add(pid)
+                break
+    return mine
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,7 +193,8 @@ def test_a_wrong_return_type_is_a_structure_failure() -> None:
 def test_a_wrong_constructor_signature_is_explained() -> None:
     report = grade(HOSTILE / "wrong_constructor.py", ["lstm_cell"], FAST)
     assert report.score == 0
-    assert all("__init__" in c.message for c in report.checks if c.check_id != "x")
+    failed = [c for c in report.checks if not c.passed]
+    assert failed and all("__init__" in c.message for c in failed)
 
 
 def test_the_grader_cannot_be_imported_from_inside_the_sandbox() -> None:

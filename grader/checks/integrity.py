@@ -69,7 +69,7 @@ def runtime_findings(ops: list[str], submodules: list[str], forbidden: tuple[str
     return found
 
 
-@check("integrity.no_builtin_rnn", category="integrity", points=1,
+@check("integrity.no_builtin_rnn", category="integrity", points=0,
        title="the recurrence is your own code (no nn.LSTM, nn.LSTMCell, torch.lstm_cell...)",
        hint="The exercise is to write the gates yourself from matrix products and "
             "activations; remove the built-in recurrent module or op.")
