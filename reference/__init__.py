@@ -9,13 +9,33 @@ from __future__ import annotations
 from reference.cells import GRUCell, LSTMCell, ProjectionLSTMCell, RNNCell
 from reference.layers import LSTM, LSTMLayer
 from reference.registry import VARIANTS, Variant
+from reference.variants import (
+    CoupledLSTMCell,
+    FGRLSTMCell,
+    LayerNormLSTMCell,
+    NFGLSTMCell,
+    NIAFLSTMCell,
+    NIGLSTMCell,
+    NOAFLSTMCell,
+    NOGLSTMCell,
+    PeepholeLSTMCell,
+)
 
 __all__ = [
     "LSTM",
     "VARIANTS",
+    "CoupledLSTMCell",
+    "FGRLSTMCell",
     "GRUCell",
     "LSTMCell",
     "LSTMLayer",
+    "LayerNormLSTMCell",
+    "NFGLSTMCell",
+    "NIAFLSTMCell",
+    "NIGLSTMCell",
+    "NOAFLSTMCell",
+    "NOGLSTMCell",
+    "PeepholeLSTMCell",
     "ProjectionLSTMCell",
     "RNNCell",
     "Variant",
