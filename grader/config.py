@@ -28,6 +28,7 @@ class GradeConfig:
     memory_limit_mb: int = 4096   # address space of the worker (RLIMIT_AS)
     file_limit_mb: int = 64       # largest file the worker may write, its captured output too
     cpu_limit_s: int = 900        # CPU seconds for one worker process (RLIMIT_CPU)
+    max_processes: int = 64       # processes and threads of the worker (a pids cgroup, if any)
     notebook_all_cells: bool = False  # run every code cell of a notebook, not only definitions
     sandbox: str = "auto"         # "auto": bubblewrap when usable; "bwrap": required; "none"
     only_visible: bool = False    # students' local checks see visible checks only
@@ -40,7 +41,7 @@ class GradeConfig:
 
     def __post_init__(self) -> None:
         positive = ("max_examples", "max_size", "max_batch", "max_seq", "max_layers",
-                    "worker_threads", "file_limit_mb", "cpu_limit_s")
+                    "worker_threads", "file_limit_mb", "cpu_limit_s", "max_processes")
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:

@@ -45,7 +45,7 @@ def sandbox_runner(load_header: dict[str, Any], config: GradeConfig) -> Runner:
                          start_timeout=config.start_timeout_s, threads=config.worker_threads,
                          memory_limit_mb=config.memory_limit_mb,
                          file_limit_mb=config.file_limit_mb, cpu_limit_s=config.cpu_limit_s,
-                         sandbox=config.sandbox)
+                         sandbox=config.sandbox, max_processes=config.max_processes)
 
 
 def read_submission(path: Path, all_cells: bool = False

@@ -96,8 +96,8 @@ class SandboxRunner:
 
     def __init__(self, load_header: dict[str, Any], *, request_timeout: float = 60.0,
                  start_timeout: float = 60.0, threads: int = 1, memory_limit_mb: int = 4096,
-                 file_limit_mb: int = 64, cpu_limit_s: int = 900, sandbox: str = "auto"
-                 ) -> None:
+                 file_limit_mb: int = 64, cpu_limit_s: int = 900, sandbox: str = "auto",
+                 max_processes: int = 64) -> None:
         if sandbox not in ("auto", "bwrap", "none"):
             raise ValueError(f"sandbox must be auto, bwrap or none, got {sandbox!r}")
         if sandbox == "bwrap" and not bwrap_available():
@@ -119,6 +119,8 @@ class SandboxRunner:
             root = " (running as root: could not drop privileges)" if os.geteuid() == 0 else ""
             self.isolation = f"subprocess{root}; {self._BASE}"
         self.token = os.urandom(8).hex()
+        self.max_processes = max_processes
+        self._cgroup: Path | None = None
         self.captured: list[str] = []  # what the submission printed, per worker (capped)
         self.load_header = load_header
         self.limits = {
@@ -150,6 +152,9 @@ class SandboxRunner:
         if self.drop_to_nobody:
             os.chmod(self._dir, 0o755)
             os.chown(home, _NOBODY, _NOBODY)
+        self._cgroup = _pids_cgroup(self.token, self.max_processes)
+        if self._cgroup is not None and "processes" not in self.isolation:
+            self.isolation += f", at most {self.max_processes} processes (cgroup)"
         child_read, parent_write = os.pipe()
         parent_read, child_write = os.pipe()
         env = {
@@ -215,6 +220,9 @@ class SandboxRunner:
                                        else value))
         # An oversized write then fails with an OSError the student sees, not a silent kill.
         _signal.signal(_signal.SIGXFSZ, _signal.SIG_IGN)
+        if self._cgroup is not None:
+            with open(self._cgroup / "cgroup.procs", "w") as procs:
+                procs.write(str(os.getpid()))
         if self.drop_to_nobody:
             os.setgroups([])
             os.setgid(_NOBODY)
@@ -235,6 +243,9 @@ class SandboxRunner:
         if proc is not None:
             _kill_group(proc)
         _kill_marked(self.token)
+        if self._cgroup is not None:
+            _empty_cgroup(self._cgroup)
+            self._cgroup = None
         if self._dir is not None:
             printed = _head_tail(self._dir / "stdout.txt") + _head_tail(self._dir / "stderr.txt")
             if printed.strip():
@@ -329,6 +340,49 @@ def _head_tail(path: Path, keep: int = 2000) -> str:
     except OSError:
         return ""
     return f"{head}\n[… {size - 2 * keep} bytes dropped …]\n{tail}"
+
+
+def _pids_cgroup(token: str, max_pids: int) -> Path | None:
+    """A cgroup capping the worker's process count, where the machine lets us make one.
+
+    Every process the worker starts stays in it (a new session does not escape a cgroup), so
+    it also gives the cleanup a complete list of what to kill.
+    """
+    for base in (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup/unified"),
+                 Path("/sys/fs/cgroup")):
+        if not (base / "cgroup.procs").exists() or not os.access(base, os.W_OK):
+            continue
+        path = base / f"lstm-grader-{token}"
+        try:
+            path.mkdir()
+            (path / "pids.max").write_text(f"{max_pids}\n")
+            return path
+        except OSError:
+            try:
+                path.rmdir()
+            except OSError:
+                pass
+    return None
+
+
+def _empty_cgroup(path: Path) -> None:
+    for _ in range(50):
+        try:
+            pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
+        except OSError:
+            return
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.02)
+    try:
+        path.rmdir()
+    except OSError:
+        pass
 
 
 def _interpreter_dirs_under(top: str) -> list[str]:

@@ -242,3 +242,15 @@ def test_sys_exit_in_forward_is_the_students_error_not_a_crash() -> None:
     forward = {c.check_id: c for c in report.checks}["equivalence.forward"]
     assert not forward.passed and "SystemExit" in forward.message
     assert "bye" in report.environment.get("student_output", "")
+
+
+def test_a_fork_bomb_hits_the_process_cap_and_leaves_nothing_behind() -> None:
+    report = grade(HOSTILE / "fork_bomb.py", ["lstm_cell"], FAST.with_(max_processes=32))
+    if "processes (cgroup)" not in report.isolation:
+        pytest.skip("no writable pids cgroup here: the process cap is not available")
+    forward = {c.check_id: c for c in report.checks}["equivalence.forward"]
+    assert not forward.passed
+    assert "BlockingIOError" in forward.message or "Resource temporarily" in forward.message
+    time.sleep(0.5)
+    leftover = subprocess.run(["pgrep", "-f", "sleep 4321.25"], capture_output=True, text=True)
+    assert leftover.stdout.split() == []
