@@ -27,36 +27,42 @@ def random_like(outs: list[Tensor], seed: int) -> list[Tensor]:
     return [torch.randn(o.shape, generator=gen, dtype=torch.float64) for o in outs]
 
 
+def gradients_equal_reference(ctx: Context, case: Case, gout_seed: int,
+                              first_step: bool = False) -> None:
+    """With the reference's weights loaded, every input and parameter gradient of
+    sum(outputs · random) equals the reference's (``first_step``: x[:, 0] checked first)."""
+    loaded = ctx.load(case)
+    inputs = ctx.exercise.inputs(case, torch.float64)
+    want_outs = ctx.exercise.run_reference(loaded.reference, inputs)
+    gouts = random_like(want_outs, gout_seed)
+    result = ctx.call(loaded.student, inputs, requires_grad=tuple(inputs), grad_outputs=gouts)
+    ctx.outputs(result, case)
+    if result.detached:
+        raise CheckFailed("the outputs do not require grad: they are detached from the "
+                          "inputs and parameters")
+    want_in, want_params = reference_grads(ctx, loaded.reference, inputs, gouts)
+    for name in inputs:
+        got = result.grads.get(name)
+        if got is None:
+            raise CheckFailed(f"no gradient reaches {name}: the output does not depend on it "
+                              f"through autograd")
+        if first_step and name == "x":
+            compare("gradient with respect to x at the first time step", want_in["x"][:, 0],
+                    got[:, 0], 1e-8)
+        compare(f"gradient with respect to {name}", want_in[name], got, 1e-8)
+    for pname, want in loaded.layout.expected_grads(want_params).items():
+        got = result.grads.get(f"param:{pname}")
+        if got is None:
+            raise CheckFailed(f"no gradient reaches parameter {pname}")
+        compare(f"gradient with respect to parameter {pname}", want, got, 1e-8)
+
+
 @check("gradients.match", category="gradients", points=4, kinds=("lstm", "gru"),
        title="gradients with respect to x, the state and every parameter equal the reference's",
        hint="If the forward pass is right but gradients differ, look for .detach(), "
             "torch.no_grad(), .data, or a hand-written backward.")
 def match(ctx: Context) -> str:
-    def test(case: Case) -> None:
-        loaded = ctx.load(case)
-        inputs = ctx.exercise.inputs(case, torch.float64)
-        want_outs = ctx.exercise.run_reference(loaded.reference, inputs)
-        gouts = random_like(want_outs, case.seed + 7)
-        names = tuple(inputs)
-        result = ctx.call(loaded.student, inputs, requires_grad=names, grad_outputs=gouts)
-        ctx.outputs(result, case)
-        if result.detached:
-            raise CheckFailed("the outputs do not require grad: they are detached from the "
-                              "inputs and parameters")
-        want_in, want_params = reference_grads(ctx, loaded.reference, inputs, gouts)
-        for name in names:
-            got = result.grads.get(name)
-            if got is None:
-                raise CheckFailed(f"no gradient reaches {name}: the output does not depend on "
-                                  f"it through autograd")
-            compare(f"gradient with respect to {name}", want_in[name], got, 1e-8)
-        for pname, want in loaded.layout.expected_grads(want_params).items():
-            got = result.grads.get(f"param:{pname}")
-            if got is None:
-                raise CheckFailed(f"no gradient reaches parameter {pname}")
-            compare(f"gradient with respect to parameter {pname}", want, got, 1e-8)
-
-    ctx.run(test)
+    ctx.run(lambda case: gradients_equal_reference(ctx, case, gout_seed=case.seed + 7))
     return "gradients match the reference for inputs, states and parameters"
 
 
