@@ -16,6 +16,7 @@ class Example:
     sizes: dict[str, int]
     inputs: dict[str, Any] = field(default_factory=dict)  # small tensors as nested lists
     notes: list[str] = field(default_factory=list)
+    scale: float = 1.0      # inputs and state were multiplied by this (writers say so)
 
 
 @dataclass
@@ -36,6 +37,9 @@ class CheckResult:
     visibility: str = "visible"
     extra: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
+    # Field name -> grader.i18n.Msg data, for writers that render another language than
+    # the English kept in the fields above (see grader.i18n.field_text).
+    i18n: dict[str, Any] = field(default_factory=dict)
 
     @property
     def full_id(self) -> str:
@@ -48,6 +52,10 @@ class ExerciseResult:
     class_name: str
     checks: list[CheckResult]
     note: str = ""          # e.g. why the whole exercise got no credit
+    # What the HTML report plots (grader/visuals.py): plain numbers, computed only when
+    # GradeConfig.visuals is on; {"error": ...} when the submission could not be plotted.
+    visuals: dict[str, Any] = field(default_factory=dict)
+    i18n: dict[str, Any] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -66,6 +74,8 @@ class GradeReport:
     environment: dict[str, Any] = field(default_factory=dict)
     isolation: str = ""
     output: str = ""        # submission-level note (e.g. "could not be loaded")
+    lang: str = "en"        # the language the writers render in unless told otherwise
+    i18n: dict[str, Any] = field(default_factory=dict)
 
     @property
     def checks(self) -> list[CheckResult]:
