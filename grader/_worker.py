@@ -12,8 +12,11 @@ temporary directory that also holds a copy of ``protocol.py`` (as ``_lstm_grader
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+import threading
+import time
 import traceback
 import types
 from typing import Any
@@ -26,6 +29,30 @@ Tensors = dict[str, torch.Tensor]
 Reply = tuple[dict[str, Any], Tensors]
 
 _MAX_TEXT = 4000
+
+# Captured before any submission code runs: the speed check's clock and baselines must be the
+# real ones even if a submission monkeypatches time, torch or torch.nn.
+_clock = time.perf_counter
+_BASELINES: dict[str, type[nn.Module]] = {"lstm": nn.LSTM, "gru": nn.GRU}
+
+
+def _pristine() -> dict[str, Any]:
+    """What the timed baselines and the timing itself go through (identity checked later)."""
+    return {
+        "nn.LSTM.forward": _BASELINES["lstm"].forward,
+        "nn.GRU.forward": _BASELINES["gru"].forward,
+        "nn.RNNBase.flatten_parameters": nn.RNNBase.flatten_parameters,
+        "nn.Module.__call__": nn.Module.__call__,
+        "torch._VF.lstm": getattr(torch._VF, "lstm", None),
+        "torch._VF.gru": getattr(torch._VF, "gru", None),
+        "torch.autograd.grad": torch.autograd.grad, "torch.stack": torch.stack,
+        "torch.set_num_threads": torch.set_num_threads,
+        "torch.cuda.synchronize": torch.cuda.synchronize, "torch.cuda.Event": torch.cuda.Event,
+        "time.perf_counter": time.perf_counter,
+    }
+
+
+_PRISTINE = _pristine()
 
 
 class _OpRecorder(TorchFunctionMode):
@@ -257,6 +284,239 @@ class Handler:
             else:
                 out[key] = g.detach()
         return {"grad_none": none}
+
+    # -- speed ----------------------------------------------------------------------------
+    def op_devices(self, header: dict[str, Any], tensors: Tensors) -> Reply:
+        """Which devices the speed check could time on, as this process sees them."""
+        cuda = bool(torch.cuda.is_available())
+        names = [torch.cuda.get_device_name(k) for k in range(torch.cuda.device_count())] \
+            if cuda else []
+        return {"cuda": cuda, "cuda_devices": names}, {}
+
+    def op_time(self, header: dict[str, Any], tensors: Tensors) -> Reply:
+        """Time the submission against PyTorch's own module of the same sizes (see _time)."""
+        if self.module is None:
+            raise _Failure({"kind": "protocol", "type": "NotLoaded",
+                            "message": "time before load"})
+        cls = getattr(self.module, str(header["class"]), None)
+        if not isinstance(cls, type):
+            raise _Failure({"kind": "missing_class", "type": "AttributeError",
+                            "message": f"the submission defines no class {header['class']!r}"})
+        return _time(self, cls, header), {}
+
+
+def _time(handler: Handler, cls: type, h: dict[str, Any]) -> dict[str, Any]:
+    """Student vs baseline (nn.LSTM or nn.GRU), forward and forward+backward, interleaved.
+
+    Both run in float32 on the same device with the same thread count. After a warm-up that
+    also sizes the blocks (``number`` calls each, at least ``min_block_s`` long), every round
+    times one block of each (phase, implementation), reference and student in alternating
+    order. Returns the per-call time of every block: the grader does the statistics.
+    """
+    seq_len, batch, input_size, hidden = (int(v) for v in h["workload"])
+    layers = int(h.get("layers", 1))
+    mode = str(h.get("mode", "sequence"))          # "sequence" or "cell" (we loop over time)
+    baseline_kind = str(h.get("baseline", "lstm"))  # "lstm" or "gru"
+    device = torch.device(str(h.get("device", "cpu")))
+    cuda = device.type == "cuda"
+    threads = int(h.get("threads", 1))
+    budget = float(h.get("budget_s", 0.3))
+    min_rounds, max_rounds = int(h.get("min_rounds", 5)), int(h.get("max_rounds", 60))
+    min_block = float(h.get("min_block_s", 0.002))
+    hard_limit = float(h.get("hard_limit_s", 10.0))
+    tf32 = str(h.get("precision", "float32")) == "tf32"
+    if threading.active_count() > 1:
+        raise _Failure({"kind": "speed", "type": "Threads", "message":
+                        "your code started threads of its own; the speed check needs a quiet "
+                        "process to time"})
+    tampered = sorted(k for k, v in _pristine().items() if v is not _PRISTINE[k])
+    if tampered:
+        raise _Failure({"kind": "speed", "type": "Tampered", "message":
+                        "your code replaced functions the timing relies on: "
+                        + ", ".join(tampered)})
+    previous_threads = torch.get_num_threads()
+    previous_tf32 = _set_tf32(tf32) if cuda else None
+    torch.set_num_threads(threads)
+    try:
+        torch.manual_seed(int(h.get("seed", 0)))
+        dtype = torch.float32
+        try:
+            student = cls(*h.get("args", []))
+        except (Exception, SystemExit) as exc:
+            raise _Failure(handler._error("construct", exc)["error"]) from None
+        if not isinstance(student, nn.Module):
+            raise _Failure({"kind": "construct", "type": "TypeError",
+                            "message": f"{cls.__name__} is not a torch.nn.Module subclass"})
+        student.to(device=device, dtype=dtype).train()
+        if baseline_kind == "gru":
+            reference: nn.Module = _BASELINES["gru"](input_size, hidden, layers, batch_first=True)
+        else:
+            reference = _BASELINES["lstm"](input_size, hidden, layers, batch_first=True)
+        reference.to(device=device, dtype=dtype).train()
+        gen = torch.Generator().manual_seed(int(h.get("seed", 0)))
+        x = (torch.randn(batch, seq_len, input_size, generator=gen) * 0.5).to(device, dtype)
+        state_layers = layers if mode == "sequence" else 1
+        h0 = (torch.randn(state_layers, batch, hidden, generator=gen) * 0.5).to(device, dtype)
+        c0 = (torch.randn(state_layers, batch, hidden, generator=gen) * 0.5).to(device, dtype)
+        steps = x.unbind(1)
+        gru = baseline_kind == "gru"
+
+        def run_reference() -> torch.Tensor:
+            return reference(x, h0 if gru else (h0, c0))[0]
+
+        def run_student() -> torch.Tensor:
+            if mode == "cell":
+                hs: list[torch.Tensor] = []
+                if gru:
+                    state: Any = h0[0]
+                    for xt in steps:
+                        state = student(xt, state)
+                        hs.append(state)
+                else:
+                    state = (h0[0], c0[0])
+                    for xt in steps:
+                        state = student(xt, state)
+                        hs.append(state[0])
+                return torch.stack(hs, 1)
+            out = student(x, h0 if gru else (h0, c0))
+            return out[0] if isinstance(out, tuple | list) else out
+
+        ref_params: list[torch.Tensor] = [p for p in reference.parameters() if p.requires_grad]
+        stu_params: list[torch.Tensor] = [p for p in student.parameters() if p.requires_grad]
+
+        def train_step(run: Any, params: list[torch.Tensor]) -> Any:
+            def step() -> None:
+                out = run()
+                torch.autograd.grad(out.sum(), params, allow_unused=True)
+            return step
+
+        fns = {
+            ("forward", "reference"): run_reference,
+            ("forward", "student"): run_student,
+            ("forward_backward", "reference"): train_step(run_reference, ref_params),
+            ("forward_backward", "student"): train_step(run_student, stu_params),
+        }
+        timer = _Blocks(cuda)
+        started = _clock()
+        number: dict[tuple[str, str], int] = {}
+        single: dict[tuple[str, str], float] = {}
+        for key, fn in fns.items():
+            try:
+                for _ in range(int(h.get("warmup", 2))):
+                    fn()
+                single[key] = timer.block(fn, 1)
+            except (Exception, SystemExit) as exc:
+                what = "backward" if key[0] == "forward_backward" else "forward"
+                if key[1] == "reference":
+                    raise
+                info = handler._error(what, exc)["error"]
+                info["message"] = f"while timing your {key[0].replace('_', '+')}: " \
+                                  + info["message"]
+                raise _Failure(info) from None
+            number[key] = max(1, math.ceil(min_block / max(single[key], 1e-9)))
+        per_round = sum(number[k] * single[k] for k in fns)
+        rounds = min_rounds
+        if per_round > 0:
+            rounds = max(min_rounds, min(max_rounds, int(budget / per_round)))
+        times: dict[str, dict[str, list[float]]] = {
+            phase: {"reference": [], "student": []} for phase in ("forward", "forward_backward")}
+        for r in range(rounds):
+            for phase in ("forward", "forward_backward"):
+                order = ("reference", "student") if r % 2 == 0 else ("student", "reference")
+                for who in order:
+                    try:
+                        block = timer.block(fns[(phase, who)], number[(phase, who)])
+                    except (Exception, SystemExit) as exc:
+                        if who == "reference":
+                            raise
+                        raise _Failure(handler._error("forward", exc)["error"]) from None
+                    times[phase][who].append(block)
+            if _clock() - started > hard_limit:
+                break
+        if torch.get_num_threads() != threads:
+            raise _Failure({"kind": "speed", "type": "Threads", "message":
+                            "your code changed torch's thread count while it was timed"})
+        return {
+            "times": times,
+            "number": {f"{p}/{w}": n for (p, w), n in number.items()},
+            "rounds": len(times["forward"]["student"]),
+            "elapsed_s": _clock() - started,
+            "hardware": _hardware(device, threads, tf32),
+        }
+    finally:
+        torch.set_num_threads(previous_threads)
+        if previous_tf32 is not None:
+            _restore_tf32(previous_tf32)
+
+
+class _Blocks:
+    """Times ``number`` calls of a function: CUDA events on a GPU, perf_counter on the CPU."""
+
+    def __init__(self, cuda: bool) -> None:
+        self.cuda = cuda
+
+    def block(self, fn: Any, number: int) -> float:
+        if self.cuda:
+            start, end = _PRISTINE["torch.cuda.Event"](enable_timing=True), \
+                _PRISTINE["torch.cuda.Event"](enable_timing=True)
+            _PRISTINE["torch.cuda.synchronize"]()
+            start.record()
+            for _ in range(number):
+                fn()
+            end.record()
+            end.synchronize()
+            per_call = start.elapsed_time(end) / 1000.0 / number
+        else:
+            t0 = _clock()
+            for _ in range(number):
+                fn()
+            per_call = (_clock() - t0) / number
+        return per_call
+
+
+def _set_tf32(enabled: bool) -> dict[str, Any]:
+    """TF32 on or off for matmuls and cuDNN alike (like with like: by default cuDNN's RNNs may
+    use TF32 while a student's matmuls do not). Returns what to restore."""
+    saved = {"matmul": torch.backends.cuda.matmul.allow_tf32,
+             "cudnn": torch.backends.cudnn.allow_tf32}
+    torch.backends.cuda.matmul.allow_tf32 = enabled
+    torch.backends.cudnn.allow_tf32 = enabled
+    return saved
+
+
+def _restore_tf32(saved: dict[str, Any]) -> None:
+    torch.backends.cuda.matmul.allow_tf32 = saved["matmul"]
+    torch.backends.cudnn.allow_tf32 = saved["cudnn"]
+
+
+def _hardware(device: torch.device, threads: int, tf32: bool) -> dict[str, Any]:
+    facts: dict[str, Any] = {
+        "device": device.type, "torch": torch.__version__, "threads": threads,
+        "dtype": "float32", "precision": "tf32" if tf32 else "float32 (TF32 off)",
+        "cpu": _cpu_name(), "cpu_count": os.cpu_count(),
+    }
+    if device.type == "cuda":
+        facts["device_name"] = torch.cuda.get_device_name(device)
+        facts["cudnn"] = torch.backends.cudnn.version()
+        facts["cuda"] = torch.version.cuda
+        facts["precision"] = "tf32 (matmul and cuDNN)" if tf32 else "float32 (TF32 off)"
+    else:
+        facts["device_name"] = facts["cpu"]
+        facts["precision"] = "float32"
+    return facts
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
 
 
 class _Failure(Exception):

@@ -6,6 +6,7 @@ here before any comparison, so a reply of the wrong shape is a clear failure, ne
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,17 @@ class CallResult:
     ops: list[str] = field(default_factory=list)
     detached: bool = False
     backward_error: str = ""
+
+
+@dataclass
+class Timing:
+    """The worker's raw speed measurements: seconds per call, one number per timed block."""
+
+    times: dict[str, dict[str, list[float]]]  # phase -> "reference" / "student" -> blocks
+    rounds: int
+    hardware: dict[str, Any]
+    number: dict[str, int] = field(default_factory=dict)  # calls per block
+    elapsed_s: float = 0.0
 
 
 class Client:
@@ -116,3 +128,42 @@ class Client:
             backward_error=str(reply.get("backward_error", "")),
         )
         return result
+
+    def devices(self) -> dict[str, Any]:
+        """The devices the worker can time on (``{"cuda": bool, "cuda_devices": [...]}``)."""
+        reply, _ = self.runner.request({"op": "devices"}, None, self.timeout)
+        return {"cuda": bool(reply.get("cuda", False)),
+                "cuda_devices": [str(n) for n in reply.get("cuda_devices", [])]}
+
+    def time(self, class_name: str, args: list[int], *, workload: tuple[int, int, int, int],
+             mode: str, baseline: str, device: str, layers: int = 1, threads: int = 1,
+             budget_s: float = 0.3, min_rounds: int = 5, max_rounds: int = 60,
+             precision: str = "float32", seed: int = 0) -> Timing:
+        """Time the student's module against PyTorch's (nn.LSTM or nn.GRU) in the worker.
+
+        ``workload`` is (seq_len, batch, input_size, hidden_size); ``mode`` "sequence" calls
+        the module on the whole sequence, "cell" loops over time steps calling the cell.
+        """
+        timeout = self.timeout or 30.0
+        header = {"op": "time", "class": class_name, "args": args, "workload": list(workload),
+                  "mode": mode, "baseline": baseline, "device": device, "layers": layers,
+                  "threads": threads, "budget_s": budget_s, "min_rounds": min_rounds,
+                  "max_rounds": max_rounds, "precision": precision, "seed": seed,
+                  "hard_limit_s": timeout / 2}
+        reply, _ = self.runner.request(header, None, timeout)
+        try:
+            times = {str(phase): {who: [float(t) for t in reply["times"][phase][who]]
+                                  for who in ("reference", "student")}
+                     for phase in ("forward", "forward_backward")}
+            hardware = dict(reply.get("hardware", {}))
+            number = {str(k): int(v) for k, v in reply.get("number", {}).items()}
+            elapsed = float(reply.get("elapsed_s", 0.0))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise WorkerGarbage(f"malformed timing reply: {exc}") from None
+        for phase in times.values():
+            ref, stu = phase["reference"], phase["student"]
+            if not ref or len(ref) != len(stu) or not all(
+                    math.isfinite(t) and t > 0 for t in ref + stu):
+                raise WorkerGarbage("malformed timing reply: block times missing or not "
+                                    "positive")
+        return Timing(times, len(times["forward"]["student"]), hardware, number, elapsed)

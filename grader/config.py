@@ -33,6 +33,26 @@ class GradeConfig:
     sandbox: str = "auto"         # "auto": bubblewrap when usable; "bwrap": required; "none"
     only_visible: bool = False    # students' local checks see visible checks only
     require_pytorch_layout: bool = False  # nn.LSTMCell's parameter names, shapes, gate order
+    # Speed against nn.LSTM / nn.GRU (grader/checks/speed.py, docs/benchmarks.md).
+    speed_mode: str = "auto"      # auto: graded on a GPU, informational on CPU; graded;
+    #                               informational (0 points, always passes); off (not run)
+    speed_device: str = "auto"    # auto (the GPU when the worker sees one), cpu, cuda
+    speed_points: float = 2.0     # points of the speed check when it is graded
+    speed_metric: str = "forward_backward"  # the ratio that is scored: or "forward"
+    # (seq_len, batch, input_size, hidden_size); GPU: PyTorch's fastrnns defaults
+    speed_cpu_workload: tuple[int, int, int, int] = (50, 8, 64, 64)
+    speed_gpu_workload: tuple[int, int, int, int] = (100, 64, 512, 512)
+    speed_layers: int = 1         # layers of the timed stack (sequence exercises)
+    # (largest ratio student/PyTorch, fraction of the points), best band first; slower: 0
+    speed_cpu_bands: tuple[tuple[float, float], ...] = ((4.0, 1.0), (8.0, 0.75), (16.0, 0.5),
+                                                        (32.0, 0.25))
+    speed_gpu_bands: tuple[tuple[float, float], ...] = ((3.0, 1.0), (6.0, 0.75), (12.0, 0.5),
+                                                        (24.0, 0.25))
+    speed_threads: int = 1        # torch threads while timing (both implementations)
+    speed_budget_s: float = 0.25  # timed seconds per exercise, warm-up not included
+    speed_min_rounds: int = 5     # interleaved rounds (one block of each implementation)
+    speed_max_rounds: int = 60
+    speed_precision: str = "float32"  # GPU: "float32" (TF32 off for both) or "tf32" (on for both)
     forbidden_apis: tuple[str, ...] = field(default=(
         "nn.LSTM", "nn.LSTMCell", "nn.GRU", "nn.GRUCell", "nn.RNN", "nn.RNNCell",
         "torch.lstm", "torch.lstm_cell", "torch.gru", "torch.gru_cell", "torch.rnn_tanh",
@@ -60,6 +80,49 @@ class GradeConfig:
         for name in ("request_timeout_s", "start_timeout_s", "submission_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        self._check_speed()
+
+    def _check_speed(self) -> None:
+        choices = {"speed_mode": ("auto", "graded", "informational", "off"),
+                   "speed_device": ("auto", "cpu", "cuda"),
+                   "speed_metric": ("forward_backward", "forward"),
+                   "speed_precision": ("float32", "tf32")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got "
+                                  f"{getattr(self, name)!r}")
+        for name in ("speed_cpu_workload", "speed_gpu_workload"):
+            value = tuple(getattr(self, name))
+            if len(value) != 4 or not all(isinstance(v, int) and v >= 1 for v in value):
+                raise ConfigError(f"{name} must be four positive integers (seq_len, batch, "
+                                  f"input_size, hidden_size); got {getattr(self, name)!r}")
+            object.__setattr__(self, name, value)  # a list from a rubric file becomes a tuple
+        for name in ("speed_cpu_bands", "speed_gpu_bands"):
+            try:
+                bands = tuple((float(r), float(f)) for r, f in getattr(self, name))
+            except (TypeError, ValueError):
+                bands = ()
+            ratios = [r for r, _ in bands]
+            fractions = [f for _, f in bands]
+            if (not bands or ratios[0] <= 0 or ratios != sorted(set(ratios))
+                    or not all(0 <= f <= 1 for f in fractions)
+                    or fractions != sorted(fractions, reverse=True)):
+                raise ConfigError(
+                    f"{name} must be pairs (largest ratio, fraction of the points) with "
+                    f"increasing ratios and fractions in [0, 1] that do not increase, e.g. "
+                    f"((4, 1.0), (8, 0.5)); got {getattr(self, name)!r}")
+            object.__setattr__(self, name, bands)
+        for name in ("speed_layers", "speed_threads", "speed_min_rounds", "speed_max_rounds"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        if self.speed_min_rounds < 3 or self.speed_max_rounds < self.speed_min_rounds:
+            raise ConfigError(f"speed_min_rounds must be at least 3 (a median needs a few "
+                              f"rounds) and at most speed_max_rounds; got "
+                              f"{self.speed_min_rounds} and {self.speed_max_rounds}")
+        if not self.speed_budget_s > 0 or self.speed_points < 0:
+            raise ConfigError(f"speed_budget_s must be positive and speed_points not "
+                              f"negative; got {self.speed_budget_s} and {self.speed_points}")
 
     def with_(self, **changes: object) -> GradeConfig:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ import hypothesis.configuration
 import torch
 
 import grader
-from grader.checks import CheckFailed, CheckSpec, Context, checks_for
+from grader.checks import CheckFailed, CheckSpec, Context, Outcome, checks_for
 from grader.client import Client
 from grader.config import GradeConfig
 from grader.errors import ConfigError, StudentException, SubmissionError
@@ -190,7 +190,32 @@ def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: s
                 "implementation, which the exercise asks you to write yourself.")
         for r in results:
             r.score = 0.0
+    _speed_needs_correct_maths(results)
     return ExerciseResult(ex.name, ex.class_name, results, note)
+
+
+_SPEED_NEEDS = ("equivalence", "sequence", "gradients")
+
+
+def _speed_needs_correct_maths(results: list[CheckResult]) -> None:
+    """Speed points go only to an implementation that computes the right thing."""
+    wrong = sorted({r.category for r in results if not r.passed and r.category in _SPEED_NEEDS})
+    if not wrong:
+        return
+    for r in results:
+        if r.category == "speed" and r.max_score > 0:
+            r.score = 0.0
+            r.passed = False
+            r.message += (f"\n\nNo speed points: they go to a correct implementation, and "
+                          f"the {', '.join(wrong)} checks failed.")
+
+
+def _apply_outcome(result: CheckResult, outcome: Outcome) -> None:
+    """Partial credit, informational checks and data from a check's ``Outcome``."""
+    if outcome.informational:
+        result.max_score = 0.0
+    result.score = round(result.max_score * min(1.0, max(0.0, outcome.fraction)), 4)
+    result.extra.update(outcome.extra)
 
 
 _DIAGNOSED = ("equivalence", "sequence", "semantics")
@@ -216,8 +241,12 @@ def _run_check(spec: CheckSpec, ctx: Context, runner: Runner) -> CheckResult:
     started = time.monotonic()
     ctx.notes = {}
     try:
-        message = spec.fn(ctx)
-        result = _result(spec, ctx.exercise, passed=True, message=message)
+        outcome = spec.fn(ctx)
+        if isinstance(outcome, Outcome):
+            result = _result(spec, ctx.exercise, passed=True, message=outcome.message)
+            _apply_outcome(result, outcome)
+        else:
+            result = _result(spec, ctx.exercise, passed=True, message=outcome)
     except CheckFailed as failed:
         result = _result(spec, ctx.exercise, passed=False, failure=failed)
         if failed.fatal:

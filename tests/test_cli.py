@@ -38,6 +38,18 @@ def _gradescope_shape_ok(results: dict) -> None:
     assert {"grader_version", "torch_version", "device", "hypothesis"} <= set(extra)
 
 
+def _without_measurements(results: dict) -> dict:
+    """results.json minus what is measured (time taken, speed ratios): the rest is fixed."""
+    results = dict(results, tests=[dict(t) for t in results["tests"]])
+    results.pop("execution_time")
+    results.pop("leaderboard", None)
+    for test in results["tests"]:
+        if test["tags"][0] == "speed":
+            test.pop("output")
+            test.pop("extra_data")
+    return results
+
+
 def test_grade_writes_gradescope_results_and_a_regrade_gives_the_same_file(
         tmp_path: Path) -> None:
     first, second = tmp_path / "a.json", tmp_path / "b.json"
@@ -46,9 +58,7 @@ def test_grade_writes_gradescope_results_and_a_regrade_gives_the_same_file(
         assert proc.returncode == 0, proc.stderr
     a, b = json.loads(first.read_text()), json.loads(second.read_text())
     _gradescope_shape_ok(a)
-    a.pop("execution_time")
-    b.pop("execution_time")
-    assert a == b
+    assert _without_measurements(a) == _without_measurements(b)
     failed = {t["extra_data"]["check_id"] for t in a["tests"] if t["status"] == "failed"}
     assert "shapes.zero_state" in failed  # the lesson's cell has no default state
     assert a["score"] < sum(t["max_score"] for t in a["tests"])

@@ -14,7 +14,9 @@ from grader.sandbox import InProcessRunner
 ROOT = Path(__file__).resolve().parent.parent
 ZOO = ROOT / "tests" / "submissions"
 CORRECT = ROOT / "examples" / "my_lstm.py"
-CONFIG = GradeConfig(max_examples=6)
+# Speed is measured, not computed: tests/test_speed.py covers it; here it would only add
+# time and make regrades differ in the measured ratios.
+CONFIG = GradeConfig(max_examples=6, speed_mode="off")
 
 
 def in_process(load_header: dict[str, Any], config: GradeConfig) -> InProcessRunner:

@@ -20,7 +20,7 @@ from grader.engine import grade
 from tests.zoo import HOSTILE
 
 pytestmark = pytest.mark.slow
-FAST = GradeConfig(max_examples=4, request_timeout_s=3.0)
+FAST = GradeConfig(max_examples=4, request_timeout_s=3.0, speed_mode="off")  # speed: test_speed
 
 
 def _workers() -> set[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -57,6 +57,23 @@ class CheckFailed(Exception):
         return failed
 
 
+@dataclass
+class Outcome:
+    """A pass with more to say than a message: partial credit and data (the speed check).
+
+    ``fraction`` of the check's points is awarded; ``informational`` makes the check worth
+    0 points here (it still passes, and says why it is not graded).
+    """
+
+    message: str
+    fraction: float = 1.0
+    informational: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+CheckFn = Callable[["Context"], "str | Outcome"]
+
+
 @dataclass(frozen=True)
 class CheckSpec:
     id: str
@@ -65,8 +82,10 @@ class CheckSpec:
     points: float
     kinds: tuple[Kind, ...]
     hint: str
-    fn: Callable[[Context], str]
+    fn: CheckFn
     enabled: Callable[[GradeConfig], bool] = lambda config: True
+    # The points under a given configuration, when they depend on it (see checks_for).
+    points_for: Callable[[GradeConfig], float] | None = None
 
 
 CHECKS: dict[str, CheckSpec] = {}
@@ -74,19 +93,21 @@ CHECKS: dict[str, CheckSpec] = {}
 
 def check(check_id: str, *, category: str, title: str, points: float,
           kinds: Sequence[Kind] = ("lstm", "gru", "sequence"), hint: str = "",
-          enabled: Callable[[GradeConfig], bool] | None = None
-          ) -> Callable[[Callable[[Context], str]], Callable[[Context], str]]:
-    """Register a built-in check under a stable id. The function returns a pass message."""
+          enabled: Callable[[GradeConfig], bool] | None = None,
+          points_for: Callable[[GradeConfig], float] | None = None
+          ) -> Callable[[CheckFn], CheckFn]:
+    """Register a built-in check under a stable id. The function returns a pass message
+    (or an ``Outcome``) and raises ``CheckFailed``."""
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}")
     if not check_id.startswith(category + "."):
         raise ValueError(f"check id {check_id!r} must start with its category")
 
-    def register(fn: Callable[[Context], str]) -> Callable[[Context], str]:
+    def register(fn: CheckFn) -> CheckFn:
         if check_id in CHECKS:
             raise ValueError(f"check {check_id!r} registered twice")
         CHECKS[check_id] = CheckSpec(check_id, category, title, points, tuple(kinds), hint, fn,
-                                     enabled or (lambda config: True))
+                                     enabled or (lambda config: True), points_for)
         return fn
 
     return register

@@ -41,7 +41,8 @@ def to_dict(report: GradeReport) -> dict[str, Any]:
     if report.output:
         summary.append(report.output)
     summary.extend(ex.note for ex in report.exercises if ex.note)
-    return {
+    board = leaderboard(report)
+    results = {
         "score": report.score,
         "execution_time": max(1, math.ceil(report.execution_time_s)),
         "output": "\n\n".join(summary),
@@ -52,6 +53,21 @@ def to_dict(report: GradeReport) -> dict[str, Any]:
         "extra_data": dict(report.environment),
         "tests": tests,
     }
+    if board:
+        results["leaderboard"] = board
+    return results
+
+
+def leaderboard(report: GradeReport) -> list[dict[str, Any]]:
+    """The speed ratio student/PyTorch of each exercise (lower is better)."""
+    timed = [c for c in report.checks if c.category == "speed"
+             and isinstance(c.extra.get("ratio"), int | float)]
+    entries = []
+    for c in timed:
+        baseline = c.extra.get("speed", {}).get("baseline", "nn.LSTM")
+        name = f"speed ratio vs {baseline}" + (f" ({c.exercise})" if len(timed) > 1 else "")
+        entries.append({"name": name, "value": c.extra["ratio"], "order": "asc"})
+    return entries
 
 
 def _jsonable(value: Any) -> bool:
