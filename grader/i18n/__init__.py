@@ -8,6 +8,9 @@ that a writer can render the same result in the language it is asked for::
     raise CheckFailed(Msg("dtype.changed", dtype="torch.float64", name="h", got="..."))
     field_text(result, "message", "es")   # -> "con entradas y parámetros ..."
 
+A ``Msg`` is a ``str`` (its English rendering), so passing one where text was expected
+changes nothing for readers of English.
+
 The catalog (``grader.i18n.messages``) maps each key to ``{"en": ..., "es": ...}`` templates
 in ``str.format`` syntax; parameters may themselves be ``Msg`` (rendered in the same
 language) or lists of them. Titles and hints of checks, explanations of known mistakes,
@@ -25,7 +28,6 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 LANGS = ("en", "es")
@@ -46,29 +48,32 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-@dataclass(frozen=True, init=False)
-class Msg:
-    """A student-facing message: a catalog key and its parameters, rendered on demand."""
+class Msg(str):
+    """A student-facing message: a catalog key and its parameters.
+
+    A ``Msg`` *is* its English text (a ``str``), so it goes wherever text went before
+    (``CheckFailed(message)``, ``hint=``, a check's pass message, an f-string) and English
+    output is unchanged; code that knows about languages reads ``key`` and ``params`` and
+    calls ``render(lang)``. Parameters may be plain values, other ``Msg`` (rendered in the
+    same language) or lists of them.
+    """
 
     key: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: dict[str, Any]
 
-    def __init__(self, key: str, /, **params: Any) -> None:
-        object.__setattr__(self, "key", key)
-        object.__setattr__(self, "params", params)
+    def __new__(cls, key: str, /, **params: Any) -> Msg:
+        # A tuple (a shape, an index) is shown as Python shows it, and survives JSON.
+        params = {k: str(v) if isinstance(v, tuple) else v for k, v in params.items()}
+        obj = super().__new__(cls, _render(key, params, DEFAULT_LANG))
+        obj.key = key
+        obj.params = params
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.key, self.params))
 
     def render(self, lang: str = DEFAULT_LANG) -> str:
-        if self.key == _TEXT:
-            return str(self.params["text"])
-        if self.key == _JOIN:
-            return str(self.params.get("sep", "")).join(
-                _render_value(p, lang) for p in self.params["parts"])
-        template = template_for(self.key, lang)
-        values = {k: _render_value(v, lang) for k, v in self.params.items()}
-        return template.format(**values)
-
-    def __str__(self) -> str:
-        return self.render(DEFAULT_LANG)
+        return _render(self.key, self.params, lang)
 
     def to_data(self) -> dict[str, Any]:
         """Plain JSON-able data (results are data)."""
@@ -80,17 +85,31 @@ class Msg:
                                         for k, v in dict(data.get("params", {})).items()})
 
 
+def _rebuild(key: str, params: dict[str, Any]) -> Msg:
+    return Msg(key, **params)
+
+
+def _render(key: str, params: Mapping[str, Any], lang: str) -> str:
+    if key == _TEXT:
+        return str(params["text"])
+    if key == _JOIN:
+        return str(params.get("sep", "")).join(_render_value(p, lang) for p in params["parts"])
+    values = {k: _render_value(v, lang) for k, v in params.items()}
+    return template_for(key, lang).format(**values)
+
+
 def text(value: str) -> Msg:
     """A literal (the student's own error text, a code excerpt): the same in every language."""
     return Msg(_TEXT, text=value)
 
 
-def join(*parts: Msg | str, sep: str = "\n\n") -> Msg:
+def join(*parts: str, sep: str = "\n\n") -> Msg:
     """Parts rendered one after the other, each in the language asked for."""
     return Msg(_JOIN, parts=[p if isinstance(p, Msg) else text(p) for p in parts], sep=sep)
 
 
-def as_msg(value: Msg | str) -> Msg:
+def as_msg(value: str) -> Msg:
+    """``value`` itself if it is a Msg, else the literal text."""
     return value if isinstance(value, Msg) else text(value)
 
 
@@ -149,17 +168,17 @@ def field_text(obj: Any, name: str, lang: str = DEFAULT_LANG) -> str:
     return english
 
 
-def set_field(obj: Any, name: str, value: Msg | str) -> None:
-    """Set ``obj.<name>`` to the English rendering and keep the Msg in ``obj.i18n``."""
+def set_field(obj: Any, name: str, value: str) -> None:
+    """Set ``obj.<name>`` to the English text (a plain str) and, when ``value`` is a Msg,
+    keep its data in ``obj.i18n``."""
+    setattr(obj, name, str(value))
     if isinstance(value, Msg):
-        setattr(obj, name, value.render(DEFAULT_LANG))
         obj.i18n[name] = value.to_data()
     else:
-        setattr(obj, name, value)
         obj.i18n.pop(name, None)
 
 
-def append_field(obj: Any, name: str, extra: Msg | str, sep: str = "\n\n") -> None:
+def append_field(obj: Any, name: str, extra: str, sep: str = "\n\n") -> None:
     """Append to ``obj.<name>`` in every language (an empty field gets ``extra`` alone)."""
     current = str(getattr(obj, name, "") or "")
     if not current:
@@ -175,7 +194,7 @@ def append_field(obj: Any, name: str, extra: Msg | str, sep: str = "\n\n") -> No
 def _render_value(value: Any, lang: str) -> Any:
     if isinstance(value, Msg):
         return value.render(lang)
-    if isinstance(value, list | tuple):
+    if isinstance(value, list):
         return ", ".join(str(_render_value(v, lang)) for v in value)
     return value
 
@@ -183,7 +202,7 @@ def _render_value(value: Any, lang: str) -> Any:
 def _to_data(value: Any) -> Any:
     if isinstance(value, Msg):
         return {"$msg": value.to_data()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, list):
         return [_to_data(v) for v in value]
     return value
 
