@@ -18,6 +18,7 @@ from grader.client import CallResult, Client, StudentModel
 from grader.config import GradeConfig
 from grader.errors import StudentException, SubmissionError
 from grader.exercises import Case, Exercise, Kind
+from grader.i18n import Msg, join
 from grader.inference import Inference, JacobianLayout, infer
 from grader.layout import Layout, LayoutError, infer_layout
 from grader.results import Example
@@ -29,7 +30,11 @@ CATEGORIES = ("shapes", "parameters", "equivalence", "semantics", "gradients", "
 
 
 class CheckFailed(Exception):
-    """A check's verdict: the submission is wrong, and this says how."""
+    """A check's verdict: the submission is wrong, and this says how.
+
+    ``message``, ``expected``, ``got`` and ``hint`` are text; a ``grader.i18n.Msg`` there
+    (a key and parameters, itself a str) lets the writers render it in Spanish too.
+    """
 
     def __init__(self, message: str, *, expected: str = "", got: str = "", hint: str = "",
                  traceback: str = "", extra: dict[str, Any] | None = None) -> None:
@@ -43,16 +48,25 @@ class CheckFailed(Exception):
         self.example: Example | None = None
         self.fatal = False  # the worker died: stop drawing examples
 
+    def append(self, extra: str, sep: str = " ") -> None:
+        """Add to the message (in every language when both are Msg)."""
+        self.message = join(self.message, extra, sep=sep)
+
     @classmethod
     def from_submission_error(cls, exc: SubmissionError, doing: str) -> CheckFailed:
         if isinstance(exc, StudentException):
             kind = exc.kind
-            where = {"forward": "forward", "construct": "__init__", "backward": "backward",
-                     "import": "import", "missing_class": "loading"}.get(kind, kind)
-            failed = cls(f"your code raised {exc} (in {where}, while {doing})",
+            where = (Msg("where.loading") if kind == "missing_class" else
+                     Msg(f"where.{kind}") if kind in ("forward", "construct", "backward",
+                                                      "import") else
+                     Msg("where.other", kind=kind))
+            failed = cls(Msg("error.raised", error=str(exc), where=where, doing=doing),
                          traceback=exc.traceback, extra={"error_kind": kind})
             return failed
-        failed = cls(f"{exc} (while {doing})", extra={"error_kind": exc.kind})
+        error = Msg(f"error.{exc.kind}", detail=str(exc)) if exc.kind in (
+            "timeout", "crash", "garbage") else str(exc)
+        failed = cls(Msg("error.submission", error=error, doing=doing),
+                     extra={"error_kind": exc.kind})
         failed.fatal = True
         return failed
 
@@ -179,7 +193,7 @@ class Context:
                 state["failure"] = failed
                 raise
             except SubmissionError as exc:
-                converted = CheckFailed.from_submission_error(exc, "running this example")
+                converted = CheckFailed.from_submission_error(exc, Msg("doing.example"))
                 converted.example = self._example(case)
                 state["failure"] = converted
                 if converted.fatal:
@@ -203,8 +217,7 @@ class Context:
             failure = state["failure"]
             if failure is None:
                 raise
-            failure.message += (" (and not reproducibly: the same example gives different "
-                                "results on different calls)")
+            failure.append(Msg("run.flaky"), sep="")
             raise failure from None
         # The hand-picked cases run after the drawn ones, so that a bug the drawn cases
         # find is reported with its shrunk (smallest) example.
@@ -216,9 +229,7 @@ class Context:
         case, extras = (drawn[0], drawn[1:]) if isinstance(drawn, tuple) else (drawn, ())
         inputs = {k: _small(v) for k, v in self._inputs.items() if v.numel() <= 12}
         notes = [str(e).removeprefix("torch.") for e in extras]
-        if case.scale != 1.0:
-            notes.append(f"inputs and state scaled by {case.scale}")
-        return Example(case.sizes(self.exercise.kind), inputs, notes)
+        return Example(case.sizes(self.exercise.kind), inputs, notes, scale=case.scale)
 
     # -- talking to the submission ---------------------------------------------------------
     def build(self, case: Case, dtype: torch.dtype) -> StudentModel:
@@ -265,10 +276,9 @@ class Context:
         if declared is not None:
             return declared
         raise CheckFailed(
-            f"{declared_error}. Inferring the layout from your cell's behaviour did not work "
-            f"either: {finding.reason or 'no consistent mapping'}",
-            hint="Register the parameters as the handout declares them (names, shapes, gate "
-                 "order), and check that your cell computes the handout's equations.")
+            Msg("layout.not_found", declared=declared_error,
+                reason=finding.reason or Msg("layout.no_mapping")),
+            hint=Msg("layout.not_found.hint"))
 
     def infer_layout(self, student: StudentModel, probe: Case,
                      target: nn.Module | None = None) -> Inference:
@@ -323,15 +333,16 @@ class Context:
         indices = _parse_structure(result.structure, ex.kind)
         if indices is None:
             raise CheckFailed(
-                f"forward returned {describe_structure(result.structure)}; expected "
-                f"{_expected_structure(ex.kind)}",
-                hint=f"The contract is {ex.signature}.")
+                Msg("structure.wrong", got=describe_structure(result.structure),
+                    expected=_expected_structure(ex.kind)),
+                hint=Msg("structure.hint", signature=ex.signature))
         outs = [result.outputs[i] for i in indices]
         b = case.batch if batch is None else batch
         for name, tensor in zip(ex.output_names, outs, strict=True):
             want = _expected_shape(ex.kind, name, case, b, unbatched)
             if tuple(tensor.shape) != want:
-                raise CheckFailed(f"{name} has shape {tuple(tensor.shape)}; expected {want}",
+                raise CheckFailed(Msg("shape.wrong", name=name, shape=tuple(tensor.shape),
+                                      want=want),
                                   expected=str(want), got=str(tuple(tensor.shape)),
                                   hint=_shape_hint(ex.kind, name))
         return outs
@@ -364,18 +375,17 @@ def _parse_structure(s: Any, kind: Kind) -> list[int] | None:
 
 def describe_structure(s: Any) -> str:
     if not isinstance(s, dict):
-        return "nothing readable"
+        return Msg("structure.unreadable")
     if "tensor" in s:
-        return f"a tensor of shape {tuple(s['shape'])}"
+        return Msg("structure.tensor", shape=tuple(s["shape"]))
     if "seq" in s:
-        inner = ", ".join(describe_structure(i) for i in s["items"])
-        return f"a {s['seq']} of {len(s['items'])} ({inner})"
-    return f"a {s.get('other', 'value')} ({s.get('repr', '')})"
+        inner = join(*(describe_structure(i) for i in s["items"]), sep=", ")
+        return Msg("structure.seq", seq=s["seq"], n=len(s["items"]), items=inner)
+    return Msg("structure.other", other=s.get("other", "value"), repr=s.get("repr", ""))
 
 
 def _expected_structure(kind: Kind) -> str:
-    return {"lstm": "a tuple (h, c) of two tensors", "gru": "one tensor h",
-            "sequence": "(outputs, (h_n, c_n)): a tensor and a tuple of two tensors"}[kind]
+    return Msg(f"structure.expected.{kind}")
 
 
 def _expected_shape(kind: Kind, name: str, case: Case, batch: int, unbatched: bool
@@ -390,11 +400,10 @@ def _expected_shape(kind: Kind, name: str, case: Case, batch: int, unbatched: bo
 
 def _shape_hint(kind: Kind, name: str) -> str:
     if kind == "sequence" and name == "outputs":
-        return ("outputs is batch_first: stack the top layer's h over time on dim 1, "
-                "(batch, seq, hidden).")
+        return Msg("shape.hint.outputs")
     if kind == "sequence":
-        return f"{name} stacks every layer's final state: (num_layers, batch, hidden)."
-    return "Each state tensor is (batch, hidden), or (hidden,) for a 1-D input."
+        return Msg("shape.hint.stack_state", name=name)
+    return Msg("shape.hint.cell")
 
 
 def _small(t: Tensor) -> Any:
@@ -410,15 +419,17 @@ def fmt(v: float) -> str:
 
 def compare(name: str, expected: Tensor, got: Tensor, atol: float, rtol: float = 0.0,
             hint: str = "") -> None:
-    """Raise CheckFailed unless ``got`` equals ``expected`` (shape, finite, within atol)."""
+    """Raise CheckFailed unless ``got`` equals ``expected`` (shape, finite, within atol).
+
+    ``name`` (text, or a ``Msg`` for both languages) says what is compared."""
     if tuple(got.shape) != tuple(expected.shape):
-        raise CheckFailed(f"{name} has shape {tuple(got.shape)}; expected "
-                          f"{tuple(expected.shape)}", hint=hint)
+        raise CheckFailed(Msg("shape.wrong", name=name, shape=tuple(got.shape),
+                              want=tuple(expected.shape)), hint=hint)
     got = got.to(torch.float64)
     expected = expected.detach().to(torch.float64)
     if not torch.isfinite(got).all():
         bad = (~torch.isfinite(got)).nonzero()[0].tolist()
-        raise CheckFailed(f"{name} contains NaN or inf (first at index {tuple(bad)})",
+        raise CheckFailed(Msg("compare.nonfinite", name=name, index=tuple(bad)),
                           expected=fmt(float(expected[tuple(bad)])),
                           got=fmt(float(got[tuple(bad)])), hint=hint)
     if got.numel() == 0:
@@ -429,7 +440,7 @@ def compare(name: str, expected: Tensor, got: Tensor, atol: float, rtol: float =
         flat = int((diff - limit).reshape(-1).argmax())
         idx = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), got.shape))
         raise CheckFailed(
-            f"{name} differs from the reference: largest difference {fmt(float(diff[idx]))} "
-            f"at index {idx} (tolerance {atol:g})",
+            Msg("compare.differs", name=name, diff=fmt(float(diff[idx])), index=idx,
+                atol=f"{atol:g}"),
             expected=fmt(float(expected[idx])), got=fmt(float(got[idx])), hint=hint,
             extra={"max_abs_diff": float(diff.max())})

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+from grader.i18n import DEFAULT_LANG, field_text, tr
 from grader.results import CheckResult, Example
 
 
-def example_lines(example: Example) -> list[str]:
+def example_lines(example: Example, lang: str = DEFAULT_LANG) -> list[str]:
     sizes = ", ".join(f"{k}={v}" for k, v in example.sizes.items())
-    lines = [f"Smallest failing example: {sizes}"]
+    lines = [tr("ui.smallest_example", lang, sizes=sizes)]
     for name, value in example.inputs.items():
         lines.append(f"  {name} = {value}")
     lines.extend(f"  ({note})" for note in example.notes)
+    if example.scale != 1.0:
+        lines.append(f"  ({tr('ui.scaled', lang, scale=example.scale)})")
     return lines
 
 
-def check_markdown(c: CheckResult) -> str:
+def check_markdown(c: CheckResult, lang: str = DEFAULT_LANG) -> str:
+    message = field_text(c, "message", lang)
     if c.passed:
-        return f"Passed: {c.message}" if c.message else "Passed"
-    parts = [f"**Failed:** {c.message}"]
+        return tr("ui.passed_message", lang, message=message) if message else \
+            tr("ui.passed", lang)
+    parts = [tr("ui.failed_md", lang, message=message)]
     if c.example is not None:
-        parts.append("```\n" + "\n".join(example_lines(c.example)) + "\n```")
+        parts.append("```\n" + "\n".join(example_lines(c.example, lang)) + "\n```")
     if c.expected or c.got:
-        parts.append(f"Expected `{c.expected}`, got `{c.got}`.")
+        parts.append(tr("ui.expected_got_md", lang, expected=field_text(c, "expected", lang),
+                        got=field_text(c, "got", lang)))
     if c.traceback:
-        parts.append("Your code's traceback:\n```\n" + c.traceback.rstrip() + "\n```")
+        parts.append(tr("ui.traceback_md", lang) + "\n```\n" + c.traceback.rstrip() + "\n```")
     if c.hint:
-        parts.append(f"Hint: {c.hint}")
+        parts.append(tr("ui.hint_md", lang, hint=field_text(c, "hint", lang)))
     return "\n\n".join(parts)
