@@ -7,6 +7,7 @@ import torch
 
 from grader.checks.base import CheckFailed, Context, check, compare
 from grader.exercises import Case
+from grader.i18n import Msg
 
 
 @check("equivalence.forward", category="equivalence", points=6, kinds=("lstm", "gru"),
@@ -23,8 +24,8 @@ def forward(ctx: Context) -> str:
             compare(name, w, g, ctx.config.atol)
 
     ctx.run(test)
-    return (f"matches the reference in float64 to {ctx.config.atol:g} "
-            f"({ctx.notes.get('layout', 'declared layout')})")
+    return Msg("pass.equivalence.forward", atol=f"{ctx.config.atol:g}",
+               layout=ctx.notes.get("layout") or Msg("layout.declared"))
 
 
 @check("equivalence.pytorch_layout", category="equivalence", points=2,
@@ -50,16 +51,16 @@ def pytorch_layout(ctx: Context) -> str:
         wanted = {pytorch_names(n, set(theirs)): tuple(p.shape)
                   for n, p in ref.named_parameters()}
         if theirs != wanted:
-            raise CheckFailed(f"your parameters are {sorted(theirs.items())}; PyTorch's layout "
-                              f"is {sorted(wanted.items())}")
+            raise CheckFailed(Msg("layout.not_pytorch", theirs=str(sorted(theirs.items())),
+                                  wanted=str(sorted(wanted.items()))))
         ctx.client.set_params(student, {pytorch_names(n, set(theirs)): v.detach()
                                         for n, v in ref.named_parameters()})
         inputs = ctx.exercise.inputs(case, torch.float64)
         outs = ctx.outputs(ctx.call(student, inputs), case)
         for name, w, g in zip(ctx.exercise.output_names,
                               ctx.exercise.run_reference(ref, inputs), outs, strict=True):
-            compare(f"{name} with PyTorch's weights copied by name", w, g, ctx.config.atol,
-                    hint="Same names and shapes, but the gates are not stacked i, f, g, o.")
+            compare(Msg("name.pytorch_weights", name=name), w, g, ctx.config.atol,
+                    hint=Msg("layout.pytorch_order.hint"))
 
     ctx.run(test, max_examples=max(3, ctx.config.max_examples // 3))
-    return "weights copied by name in PyTorch's layout give the same outputs"
+    return Msg("pass.equivalence.pytorch_layout")

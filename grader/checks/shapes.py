@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from grader.checks.base import CheckFailed, Context, check, compare
 from grader.exercises import Case
+from grader.i18n import Msg
 
 
 @check("shapes.structure", category="shapes", points=1,
@@ -18,7 +19,7 @@ def structure(ctx: Context) -> str:
         ctx.outputs(ctx.call(student, ctx.exercise.inputs(case, torch.float32)), case)
 
     ctx.run(test)
-    return f"forward returns {ctx.exercise.signature.split('-> ')[-1]}"
+    return Msg("pass.shapes.structure", returns=ctx.exercise.signature.split("-> ")[-1])
 
 
 @check("shapes.sizes", category="shapes", points=1,
@@ -30,7 +31,7 @@ def sizes(ctx: Context) -> str:
         ctx.outputs(ctx.call(student, ctx.exercise.inputs(case, torch.float32)), case)
 
     ctx.run(test, ctx.cases(min_batch=1))
-    return "shapes are right for every size tried (batch 1 included, input != hidden)"
+    return Msg("pass.shapes.sizes")
 
 
 @check("shapes.dtype", category="shapes", points=1,
@@ -49,12 +50,12 @@ def dtype(ctx: Context) -> str:
         outs = ctx.outputs(ctx.call(student, ctx.exercise.inputs(case, dt)), case)
         for name, out in zip(ctx.exercise.output_names, outs, strict=True):
             if out.dtype != dt:
-                raise CheckFailed(f"with {dt} inputs and parameters, {name} came back as "
-                                  f"{out.dtype}", expected=str(dt), got=str(out.dtype))
+                raise CheckFailed(Msg("dtype.changed", dtype=str(dt), name=name,
+                                      got=str(out.dtype)), expected=str(dt), got=str(out.dtype))
 
     explicit = [(c, torch.float64) for c in ctx.tricky_cases()]
     ctx.run(test, cases(), explicit=explicit)  # type: ignore[arg-type]
-    return "outputs keep the dtype of the inputs (float32 and float64)"
+    return Msg("pass.shapes.dtype")
 
 
 @check("shapes.unbatched", category="shapes", points=1, kinds=("lstm", "gru"),
@@ -69,10 +70,10 @@ def unbatched(ctx: Context) -> str:
         outs = ctx.outputs(ctx.call(student, single), case, batch=1, unbatched=True)
         rows = ctx.outputs(ctx.call(student, batched), case, batch=1)
         for name, a, b in zip(ctx.exercise.output_names, outs, rows, strict=True):
-            compare(f"{name} for the 1-D input", b[0], a, atol=1e-12)
+            compare(Msg("name.unbatched", name=name), b[0], a, atol=1e-12)
 
     ctx.run(test)
-    return "1-D inputs give 1-D outputs equal to the batch-of-one result"
+    return Msg("pass.shapes.unbatched")
 
 
 @check("shapes.zero_state", category="shapes", points=1,
@@ -87,7 +88,7 @@ def zero_state(ctx: Context) -> str:
         want = ctx.outputs(ctx.call(student, explicit), case)
         got = ctx.outputs(ctx.call(student, implicit), case)
         for name, a, b in zip(ctx.exercise.output_names, want, got, strict=True):
-            compare(f"{name} with state=None (vs an explicit zero state)", a, b, atol=1e-6)
+            compare(Msg("name.state_none_vs_zero", name=name), a, b, atol=1e-6)
 
     ctx.run(test)
-    return "state=None gives the same result as an explicit zero state"
+    return Msg("pass.shapes.zero_state")
