@@ -7,6 +7,7 @@ from torch import Tensor
 
 from grader.checks.base import CheckFailed, Context, check, compare
 from grader.exercises import Case
+from grader.i18n import Msg
 
 
 def reference_grads(ctx: Context, ref: torch.nn.Module, inputs: dict[str, Tensor],
@@ -38,23 +39,20 @@ def gradients_equal_reference(ctx: Context, case: Case, gout_seed: int,
     result = ctx.call(loaded.student, inputs, requires_grad=tuple(inputs), grad_outputs=gouts)
     ctx.outputs(result, case)
     if result.detached:
-        raise CheckFailed("the outputs do not require grad: they are detached from the "
-                          "inputs and parameters")
+        raise CheckFailed(Msg("gradients.detached"))
     want_in, want_params = reference_grads(ctx, loaded.reference, inputs, gouts)
     for name in inputs:
         got = result.grads.get(name)
         if got is None:
-            raise CheckFailed(f"no gradient reaches {name}: the output does not depend on it "
-                              f"through autograd")
+            raise CheckFailed(Msg("gradients.input_unreached", name=name))
         if first_step and name == "x":
-            compare("gradient with respect to x at the first time step", want_in["x"][:, 0],
-                    got[:, 0], 1e-8)
-        compare(f"gradient with respect to {name}", want_in[name], got, 1e-8)
+            compare(Msg("name.grad_x_first_step"), want_in["x"][:, 0], got[:, 0], 1e-8)
+        compare(Msg("name.grad", name=name), want_in[name], got, 1e-8)
     for pname, want in loaded.layout.expected_grads(want_params).items():
         got = result.grads.get(f"param:{pname}")
         if got is None:
-            raise CheckFailed(f"no gradient reaches parameter {pname}")
-        compare(f"gradient with respect to parameter {pname}", want, got, 1e-8)
+            raise CheckFailed(Msg("gradients.param_unreached", name=pname))
+        compare(Msg("name.grad_param", name=pname), want, got, 1e-8)
 
 
 @check("gradients.match", category="gradients", points=4, kinds=("lstm", "gru"),
@@ -63,7 +61,7 @@ def gradients_equal_reference(ctx: Context, case: Case, gout_seed: int,
             "torch.no_grad(), .data, or a hand-written backward.")
 def match(ctx: Context) -> str:
     ctx.run(lambda case: gradients_equal_reference(ctx, case, gout_seed=case.seed + 7))
-    return "gradients match the reference for inputs, states and parameters"
+    return Msg("pass.gradients.match")
 
 
 @check("gradients.attached", category="gradients", points=1,
@@ -79,20 +77,19 @@ def attached(ctx: Context) -> str:
         result = ctx.call(student, inputs, requires_grad=tuple(inputs), grad_outputs=gouts)
         for name, flag in zip(ctx.exercise.output_names, result.out_requires_grad, strict=False):
             if not flag:
-                raise CheckFailed(f"{name} does not require grad although the inputs and "
-                                  f"parameters do: it was detached from the graph")
+                raise CheckFailed(Msg("gradients.output_detached", name=name))
         for name in inputs:
             g = result.grads.get(name)
             if g is None:
-                raise CheckFailed(f"no gradient flows back to {name}")
+                raise CheckFailed(Msg("gradients.no_flow", name=name))
             if not torch.isfinite(g).all():
-                raise CheckFailed(f"the gradient with respect to {name} has NaN or inf")
+                raise CheckFailed(Msg("gradients.nonfinite", name=name))
         for key, g in result.grads.items():
             if key.startswith("param:") and not torch.isfinite(g).all():
-                raise CheckFailed(f"the gradient of {key[6:]} has NaN or inf")
+                raise CheckFailed(Msg("gradients.param_nonfinite", name=key[6:]))
 
     ctx.run(test)
-    return "outputs are attached and all gradients are finite"
+    return Msg("pass.gradients.attached")
 
 
 @check("gradients.finite_differences", category="gradients", points=2,
@@ -115,7 +112,7 @@ def finite_differences(ctx: Context) -> str:
         for k in inputs:
             g = result.grads.get(k)
             if g is None:
-                raise CheckFailed(f"no gradient flows back to {k}")
+                raise CheckFailed(Msg("gradients.no_flow", name=k))
             analytic += float((g * direction[k]).sum())
         plus = {k: v + eps * direction[k] for k, v in inputs.items()}
         minus = {k: v - eps * direction[k] for k, v in inputs.items()}
@@ -124,11 +121,9 @@ def finite_differences(ctx: Context) -> str:
         numeric = sum(float(((a - b) * g).sum()) for a, b, g in
                       zip(f_plus, f_minus, gouts, strict=True)) / (2 * eps)
         if abs(numeric - analytic) > 1e-5 + 1e-4 * abs(numeric):
-            raise CheckFailed(
-                "the directional derivative from your backward pass differs from finite "
-                "differences of your forward pass",
-                expected=f"{numeric:.8g} (finite differences)",
-                got=f"{analytic:.8g} (your gradients)")
+            raise CheckFailed(Msg("gradients.fd_mismatch"),
+                              expected=Msg("gradients.fd_value", value=f"{numeric:.8g}"),
+                              got=Msg("gradients.your_value", value=f"{analytic:.8g}"))
 
     ctx.run(test, max_examples=max(4, ctx.config.max_examples // 2))
-    return "backward agrees with finite differences of forward (float64)"
+    return Msg("pass.gradients.finite_differences")

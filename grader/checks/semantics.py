@@ -19,6 +19,7 @@ from torch import Tensor
 from grader.checks.base import CheckFailed, Context, check, fmt
 from grader.client import StudentModel
 from grader.exercises import Case, Kind
+from grader.i18n import Msg
 
 _KIND: tuple[Kind, ...] = ("lstm",)
 
@@ -35,7 +36,7 @@ def _step(ctx: Context, student: StudentModel, case: Case, x: Tensor, h: Tensor,
     out = ctx.outputs(ctx.call(student, {"x": x, "h": h, "c": c}), case)
     for name, value in zip(("h'", "c'"), out, strict=True):
         if not bool(torch.isfinite(value).all()):
-            raise CheckFailed(f"{name} contains NaN or inf")
+            raise CheckFailed(Msg("nonfinite", name=name))
     return out[0], out[1]
 
 
@@ -70,14 +71,12 @@ def forget_gate(ctx: Context) -> str:
         predicted = c1 - 0.7 * delta * f
         gap = float((predicted - c3).abs().max())
         if gap > 1e-8:
-            raise CheckFailed(
-                "c' is not affine in c_prev with a slope that ignores c_prev: the previous "
-                "cell state must enter only as f ⊙ c_prev", expected="a straight line",
-                got=f"a deviation of {fmt(gap)}")
+            raise CheckFailed(Msg("semantics.forget_not_affine"),
+                              expected=Msg("semantics.straight_line"),
+                              got=Msg("semantics.deviation", gap=fmt(gap)))
         if not bool(((f > 0) & (f < 1)).all()):
             worst = float(f[(f <= 0) | (f >= 1)][0])
-            raise CheckFailed(f"the forget gate f = ∂c'/∂c_prev is {fmt(worst)} somewhere; a "
-                              f"gate is a sigmoid and lies strictly between 0 and 1",
+            raise CheckFailed(Msg("semantics.forget_out_of_range", value=fmt(worst)),
                               expected="0 < f < 1", got=fmt(worst))
         gen = torch.Generator().manual_seed(case.seed + 23)
         gout = torch.randn(c.shape, generator=gen, dtype=torch.float64)
@@ -86,11 +85,10 @@ def forget_gate(ctx: Context) -> str:
                           grad_outputs=[torch.zeros_like(c), gout])
         grad_c = result.grads.get("c")
         if grad_c is None or float((grad_c - f * gout).abs().max()) > 1e-8:
-            raise CheckFailed("∂c'/∂c_prev is not the diagonal f: the gradient does not take "
-                              "the direct path through the cell state")
+            raise CheckFailed(Msg("semantics.forget_not_diagonal"))
 
     ctx.run(test, max_examples=max(4, ctx.config.max_examples // 2))
-    return "the forget gate scales the memory by f in (0, 1), independent of the memory"
+    return Msg("pass.semantics.forget_gate")
 
 
 @check("semantics.output_gate", category="semantics", points=2, kinds=_KIND,
@@ -103,9 +101,8 @@ def output_gate(ctx: Context) -> str:
         h1, c1 = _step(ctx, student, case, x, h, 3 * c.sign() + c)
         h2, c2 = _step(ctx, student, case, x, h, 3 * c.sign() + c + delta)
         if float(h1.abs().max()) >= 1:
-            raise CheckFailed(f"|h'| reaches {fmt(float(h1.abs().max()))}; with h' = o ⊙ "
-                              f"tanh(c') it is always below 1", expected="|h'| < 1",
-                              got=fmt(float(h1.abs().max())))
+            raise CheckFailed(Msg("semantics.h_unbounded", value=fmt(float(h1.abs().max()))),
+                              expected="|h'| < 1", got=fmt(float(h1.abs().max())))
         mask = (torch.tanh(c1).abs() > 0.05) & (torch.tanh(c2).abs() > 0.05)
         o1 = (h1 / torch.tanh(c1))[mask]
         o2 = (h2 / torch.tanh(c2))[mask]
@@ -113,16 +110,16 @@ def output_gate(ctx: Context) -> str:
             return
         if not bool(((o1 > 0) & (o1 < 1)).all()):
             bad = float(o1[(o1 <= 0) | (o1 >= 1)][0])
-            raise CheckFailed(f"h' / tanh(c') = {fmt(bad)}: the output gate must lie in "
-                              f"(0, 1)", expected="0 < o < 1", got=fmt(bad))
+            raise CheckFailed(Msg("semantics.output_out_of_range", value=fmt(bad)),
+                              expected="0 < o < 1", got=fmt(bad))
         gap = float((o1 - o2).abs().max())
         if gap > 1e-8:
-            raise CheckFailed("the output gate o = h' / tanh(c') changes when only c_prev "
-                              "changes: o must come from x and h, and h' from the new c'",
-                              expected="the same o", got=f"a change of {fmt(gap)}")
+            raise CheckFailed(Msg("semantics.output_depends_on_c"),
+                              expected=Msg("semantics.same_o"),
+                              got=Msg("semantics.change_of", value=fmt(gap)))
 
     ctx.run(test, max_examples=max(4, ctx.config.max_examples // 2))
-    return "h' = o ⊙ tanh(c') with an output gate in (0, 1)"
+    return Msg("pass.semantics.output_gate")
 
 
 @check("semantics.update_term", category="semantics", points=1, kinds=_KIND,
@@ -135,13 +132,12 @@ def update_term(ctx: Context) -> str:
         update = c1 - f * c
         worst = float(update.abs().max())
         if worst >= 1:
-            raise CheckFailed(f"the update c' − f ⊙ c_prev reaches {fmt(worst)}; i ⊙ g is a "
-                              f"sigmoid times a tanh, so it stays inside (−1, 1)",
+            raise CheckFailed(Msg("semantics.update_out_of_range", value=fmt(worst)),
                               expected="|i ⊙ g| < 1", got=fmt(worst))
 
     ctx.run(test, ctx.cases().map(lambda c: Case(**{**c.__dict__, "scale": 3.0})),
             max_examples=max(4, ctx.config.max_examples // 2))
-    return "the update term stays in (−1, 1)"
+    return Msg("pass.semantics.update_term")
 
 
 @check("semantics.gate_logits", category="semantics", points=1, kinds=_KIND,
@@ -167,12 +163,11 @@ def gate_logits(ctx: Context) -> str:
         for name, k in (("forget", 0), ("output", 1)):
             gap = float((a[k] + b[k] - s[k] - z[k]).abs().max())
             if gap > 1e-6:
-                raise CheckFailed(f"logit of the {name} gate is not affine in (x, h): "
-                                  f"A(p) + A(q) − A(p + q) − A(0) = {fmt(gap)}",
-                                  expected="0", got=fmt(gap))
+                raise CheckFailed(Msg("semantics.logit_not_affine", gate=Msg(f"gate.{name}"),
+                                      gap=fmt(gap)), expected="0", got=fmt(gap))
 
     ctx.run(test, ctx.cases(min_batch=2), max_examples=max(3, ctx.config.max_examples // 3))
-    return "the forget and output gates are sigmoids of affine maps of (x, h)"
+    return Msg("pass.semantics.gate_logits")
 
 
 @check("semantics.gate_control", category="semantics", points=2, kinds=_KIND,
@@ -201,22 +196,20 @@ def gate_control(ctx: Context) -> str:
         keep = with_biases(case, {"f": 40.0, "i": -40.0})
         _, c1 = _step(ctx, keep, case, x, h, c)
         if float((c1 - c).abs().max()) > 1e-9:
-            raise CheckFailed("with the forget gate fully open and the input gate closed, the "
-                              "cell state changed: it should be carried unchanged",
-                              expected="c' = c_prev", got=f"a change of "
-                              f"{fmt(float((c1 - c).abs().max()))}")
+            raise CheckFailed(Msg("semantics.memory_not_kept"), expected="c' = c_prev",
+                              got=Msg("semantics.change_of",
+                                      value=fmt(float((c1 - c).abs().max()))))
         mute = with_biases(case, {"o": -40.0})
         h1, _ = _step(ctx, mute, case, x, h, c)
         if float(h1.abs().max()) > 1e-9:
-            raise CheckFailed("with the output gate closed, h' is not zero",
+            raise CheckFailed(Msg("semantics.output_not_silenced"),
                               expected="h' = 0", got=fmt(float(h1.abs().max())))
         erase = with_biases(case, {"f": -40.0})
         _, ca = _step(ctx, erase, case, x, h, c)
         _, cb = _step(ctx, erase, case, x, h, -c)
         if float((ca - cb).abs().max()) > 1e-9:
-            raise CheckFailed("with the forget gate closed, c' still depends on c_prev: the "
-                              "memory should be erased")
+            raise CheckFailed(Msg("semantics.memory_not_erased"))
 
     ctx.run(test, max_examples=max(3, ctx.config.max_examples // 3))
-    return "each gate opens and closes the path the lesson gives it"
+    return Msg("pass.semantics.gate_control")
 
