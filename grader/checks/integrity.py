@@ -10,6 +10,7 @@ import torch
 
 from grader.checks.base import CheckFailed, Context, check
 from grader.errors import SubmissionError
+from grader.i18n import Msg
 
 # Names as they appear in source (attribute or imported name) and in traced op names.
 _BUILTIN_NAMES = {
@@ -87,9 +88,8 @@ def no_builtin_rnn(ctx: Context) -> str:
     except SubmissionError:
         traced = False  # a crash is judged by the other checks, not as evidence of cheating
     if evidence:
-        raise CheckFailed("your submission uses PyTorch's built-in recurrent implementation: "
-                          + "; ".join(evidence), extra={"evidence": evidence})
+        raise CheckFailed(Msg("integrity.builtin", evidence="; ".join(evidence)),
+                          extra={"evidence": evidence})
     if not traced:
-        return ("no built-in recurrent modules or ops in the source (the run-time trace was "
-                "not possible: forward failed)")
-    return "no built-in recurrent modules or ops are used"
+        return Msg("pass.integrity.untraced")
+    return Msg("pass.integrity.no_builtin_rnn")

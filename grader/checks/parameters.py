@@ -6,6 +6,7 @@ import torch
 
 from grader.checks.base import CheckFailed, Context, check
 from grader.exercises import Case
+from grader.i18n import Msg
 
 
 @check("parameters.count", category="parameters", points=2,
@@ -13,7 +14,7 @@ from grader.exercises import Case
        hint="An LSTM cell has 4 gates, each with an input matrix (H×I), a recurrent matrix "
             "(H×H) and a bias: 4H(I+H) + 4H, or + 8H with nn.LSTM's two biases.")
 def count(ctx: Context) -> str:
-    found_convention: dict[str, str] = {}
+    found_convention: dict[str, Msg] = {}
 
     def test(case: Case) -> None:
         student = ctx.build(case, torch.float32)
@@ -22,18 +23,21 @@ def count(ctx: Context) -> str:
         one = ctx.exercise.one_bias_count(ref)
         got = student.param_count
         if got == two:
-            found_convention["c"] = "two biases, as nn.LSTM" if one is not None else "as PyTorch"
+            found_convention["c"] = Msg("parameters.convention.two_biases" if one is not None
+                                        else "parameters.convention.pytorch")
             return
         if one is not None and got == one:
-            found_convention["c"] = "one bias per gate"
+            found_convention["c"] = Msg("parameters.convention.one_bias")
             return
-        wanted = f"{two} (two biases)" + (f" or {one} (one bias)" if one is not None else "")
-        listing = ", ".join(f"{p.name} {p.shape}" for p in student.params) or "none"
-        raise CheckFailed(f"your module has {got} parameters; expected {wanted}. Found: "
-                          f"{listing}", expected=wanted, got=str(got))
+        wanted = (Msg("parameters.wanted_two", two=two) if one is None else
+                  Msg("parameters.wanted_both", two=two, one=one))
+        listing = (", ".join(f"{p.name} {p.shape}" for p in student.params)
+                   or Msg("parameters.none"))
+        raise CheckFailed(Msg("parameters.count_wrong", got=got, wanted=wanted,
+                              listing=listing), expected=wanted, got=str(got))
 
     ctx.run(test)
-    return f"parameter count is right ({found_convention.get('c', '')})"
+    return Msg("pass.parameters.count", convention=found_convention.get("c", ""))
 
 
 @check("parameters.registered", category="parameters", points=1,
@@ -45,16 +49,15 @@ def registered(ctx: Context) -> str:
         student = ctx.build(case, torch.float32)
         if student.unregistered:
             names = ", ".join(f"{p.name} {p.shape}" for p in student.unregistered)
-            raise CheckFailed(f"these tensors are attributes of your module but not "
-                              f"registered parameters: {names}")
+            raise CheckFailed(Msg("parameters.unregistered", names=names))
         frozen = [n for n, g in student.requires_grad.items() if not g]
         if frozen:
-            raise CheckFailed(f"these parameters do not require grad: {', '.join(frozen)}")
+            raise CheckFailed(Msg("parameters.frozen", names=", ".join(frozen)))
         if not student.params:
-            raise CheckFailed("your module has no parameters at all")
+            raise CheckFailed(Msg("parameters.no_parameters"))
 
     ctx.run(test, max_examples=2)
-    return "all weights are registered parameters"
+    return Msg("pass.parameters.registered")
 
 
 @check("parameters.used", category="parameters", points=1,
@@ -71,16 +74,14 @@ def used(ctx: Context) -> str:
         gouts = [torch.randn(o.shape, generator=gen, dtype=torch.float64) for o in outs]
         result = ctx.call(student, inputs, grad_outputs=gouts)
         if result.detached:
-            raise CheckFailed("the outputs are detached from the parameters (no gradient "
-                              "flows at all)")
+            raise CheckFailed(Msg("parameters.detached"))
         unused = []
         for p in student.params:
             g = result.grads.get(f"param:{p.name}")
             if g is None or not bool((g != 0).any()):
                 unused.append(p.name)
         if unused:
-            raise CheckFailed(f"these parameters receive no gradient, so they do not affect "
-                              f"the output: {', '.join(unused)}")
+            raise CheckFailed(Msg("parameters.unused", names=", ".join(unused)))
 
     ctx.run(test, max_examples=max(3, ctx.config.max_examples // 3))
-    return "every parameter receives a non-zero gradient"
+    return Msg("pass.parameters.used")

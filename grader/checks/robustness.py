@@ -8,6 +8,7 @@ import torch
 
 from grader.checks.base import CheckFailed, Context, check, compare
 from grader.exercises import Case
+from grader.i18n import Msg
 
 
 @check("robustness.no_inplace", category="robustness", points=1,
@@ -22,10 +23,10 @@ def no_inplace(ctx: Context) -> str:
         for name, before in inputs.items():
             after = result.after.get(name)
             if after is None or not torch.equal(after, before):
-                raise CheckFailed(f"forward modified the caller's {name} in place")
+                raise CheckFailed(Msg("robustness.modified", name=name))
 
     ctx.run(test, max_examples=max(3, ctx.config.max_examples // 3))
-    return "inputs and states are left untouched"
+    return Msg("pass.robustness.no_inplace")
 
 
 @check("robustness.stateless", category="robustness", points=1,
@@ -44,12 +45,11 @@ def stateless(ctx: Context) -> str:
         for name, x, y in zip(ctx.exercise.output_names, a, b, strict=True):
             if not torch.equal(x, y):
                 diff = float((x - y).abs().max()) if x.shape == y.shape else float("nan")
-                raise CheckFailed(f"{name} changed between two calls with the same input "
-                                  f"(largest change {diff:.3g}): something is kept between "
-                                  f"calls")
+                raise CheckFailed(Msg("robustness.changed_between_calls", name=name,
+                                      change=f"{diff:.3g}"))
 
     ctx.run(test, max_examples=max(3, ctx.config.max_examples // 3))
-    return "repeated calls give identical results"
+    return Msg("pass.robustness.stateless")
 
 
 @check("robustness.batch_independent", category="robustness", points=1,
@@ -68,11 +68,10 @@ def batch_independent(ctx: Context) -> str:
             alone = ctx.outputs(ctx.call(student, single), case, batch=1)
             for name, f, a in zip(ctx.exercise.output_names, full, alone, strict=True):
                 part = f[:, row:row + 1] if name in ("h_n", "c_n") else f[row:row + 1]
-                compare(f"{name} of batch row {row} (alone vs. in the batch)", a, part,
-                        atol=1e-10)
+                compare(Msg("name.batch_row", name=name, row=row), a, part, atol=1e-10)
 
     ctx.run(test, ctx.cases(min_batch=2), explicit=[])
-    return "batch rows are independent"
+    return Msg("pass.robustness.batch_independent")
 
 
 @check("robustness.default_state_dtype", category="robustness", points=1,
@@ -87,9 +86,9 @@ def default_state_dtype(ctx: Context) -> str:
         got = ctx.outputs(ctx.call(student, {"x": explicit["x"]}), case)
         for name, w, g in zip(ctx.exercise.output_names, want, got, strict=True):
             if g.dtype != torch.float64:
-                raise CheckFailed(f"with float64 input and state=None, {name} came back as "
-                                  f"{g.dtype}", expected="torch.float64", got=str(g.dtype))
-            compare(f"{name} with state=None", w, g, atol=1e-12)
+                raise CheckFailed(Msg("robustness.default_dtype", name=name, got=str(g.dtype)),
+                                  expected="torch.float64", got=str(g.dtype))
+            compare(Msg("name.state_none", name=name), w, g, atol=1e-12)
 
     ctx.run(test, max_examples=max(2, ctx.config.max_examples // 4))
-    return "the default state has the input's dtype"
+    return Msg("pass.robustness.default_state_dtype")

@@ -8,6 +8,7 @@ import torch
 from grader.checks.base import Context, check, compare
 from grader.checks.gradients import gradients_equal_reference
 from grader.exercises import Case
+from grader.i18n import Msg
 
 
 def _seq_cases(ctx: Context):  # type: ignore[no-untyped-def]
@@ -28,7 +29,7 @@ def outputs(ctx: Context) -> str:
         compare("outputs", want[0], got[0], ctx.config.atol)
 
     ctx.run(test, _seq_cases(ctx))
-    return "outputs match nn.LSTM for 1–3 layers"
+    return Msg("pass.sequence.outputs")
 
 
 @check("sequence.final_state", category="sequence", points=2, kinds=("sequence",),
@@ -44,7 +45,7 @@ def final_state(ctx: Context) -> str:
         compare("c_n", want[2], got[2], ctx.config.atol)
 
     ctx.run(test, _seq_cases(ctx))
-    return "h_n and c_n match nn.LSTM"
+    return Msg("pass.sequence.final_state")
 
 
 @check("sequence.zero_initial_state", category="sequence", points=1, kinds=("sequence",),
@@ -57,10 +58,10 @@ def zero_initial_state(ctx: Context) -> str:
         got = ctx.outputs(ctx.call(loaded.student, inputs), case)
         want = ctx.exercise.run_reference(loaded.reference, inputs)
         for name, w, g in zip(ctx.exercise.output_names, want, got, strict=True):
-            compare(f"{name} (state=None)", w, g, atol=1e-5)
+            compare(Msg("name.state_none_seq", name=name), w, g, atol=1e-5)
 
     ctx.run(test, _seq_cases(ctx))
-    return "state=None matches nn.LSTM from zeros"
+    return Msg("pass.sequence.zero_initial_state")
 
 
 @check("sequence.bptt", category="sequence", points=2, kinds=("sequence",),
@@ -72,4 +73,4 @@ def bptt(ctx: Context) -> str:
         gradients_equal_reference(ctx, case, gout_seed=case.seed + 5, first_step=True)
 
     ctx.run(test, _seq_cases(ctx))
-    return "full backpropagation through time matches nn.LSTM"
+    return Msg("pass.sequence.bptt")
