@@ -16,19 +16,22 @@ import reference
 from grader.checks.base import Context
 from grader.errors import SubmissionError
 from grader.exercises import Case
+from grader.i18n import Msg, join, text
 from reference.mistakes import for_exercise
 
 
 @dataclass(frozen=True)
 class Diagnosis:
     id: str
-    title: str
-    explanation: str
+    title: str        # a Msg, for both languages
+    explanation: str  # a Msg
     equation: str = ""
 
     def text(self) -> str:
-        eq = f" The lesson's equation: {self.equation}." if self.equation else ""
-        return f"Diagnosis: {self.title}. {self.explanation}{eq}"
+        if self.equation:
+            return Msg("diagnosis.text_equation", title=self.title,
+                       explanation=self.explanation, equation=self.equation)
+        return Msg("diagnosis.text", title=self.title, explanation=self.explanation)
 
 
 def _probe(ctx: Context) -> Case:
@@ -42,17 +45,18 @@ def diagnose(ctx: Context) -> Diagnosis | None:
     probe = _probe(ctx)
     try:
         student = ctx.build(probe, torch.float64)
-        candidates = [(m.id, m.title, m.explanation, m.equation, m.build)
-                      for m in for_exercise(ctx.exercise.name)]
+        candidates = [(m.id, Msg(f"mistake.{m.id}.title"), Msg(f"mistake.{m.id}.explanation"),
+                       m.equation, m.build) for m in for_exercise(ctx.exercise.name)]
         if ctx.exercise.kind != "sequence":
             for name, variant in reference.VARIANTS.items():
                 if name == ctx.exercise.variant or variant.state != \
                         reference.VARIANTS[ctx.exercise.variant].state or variant.options:
                     continue
-                candidates.append((f"variant-{name}", f"your cell is the {name} variant",
-                                   f"{variant.summary} The exercise asks for "
-                                   f"{ctx.exercise.title}.", variant.equations.replace(
-                                       "\n", "; "), variant.cls))
+                candidates.append((f"variant-{name}", Msg("diagnosis.variant_title", name=name),
+                                   Msg("diagnosis.variant_explanation",
+                                       summary=Msg(f"variant.{name}.summary"),
+                                       exercise=Msg(f"exercise.{ctx.exercise.name}.title")),
+                                   variant.equations.replace("\n", "; "), variant.cls))
         for cid, title, explanation, equation, build in candidates:
             target = ctx.exercise.build_target(build, probe)
             try:
@@ -68,12 +72,16 @@ def diagnose(ctx: Context) -> Diagnosis | None:
     flipped = reference_finding.flipped_layout
     if reference_finding.sign_flips and flipped is not None and ctx.computes_target(
             student, flipped, probe):
-        gates = ", ".join(reference_finding.sign_flips)
-        return Diagnosis("gate-sign-inverted", f"the sign of your {gates} is inverted",
-                         "Your cell behaves like the reference except that this gate sees "
-                         "minus its pre-activation: it computes σ(−z) = 1 − σ(z), so it opens "
-                         "exactly when it should close (a forget gate that acts as a "
-                         "'remember' gate, for example).")
+        gates = join(*(_gate_word(g) for g in reference_finding.sign_flips), sep=", ")
+        return Diagnosis("gate-sign-inverted", Msg("diagnosis.sign_title", gates=gates),
+                         Msg("diagnosis.sign_explanation"))
     # An offset at θ = 0 alone is not named: computing in float32, keeping state or weights
     # outside the parameters all look the same from there.
     return None
+
+
+def _gate_word(words: str) -> str:
+    """"forget gate (f)" (from the inference) in both languages, when it is a known gate."""
+    letter = words[-2] if words.endswith(")") and len(words) >= 3 else ""
+    msg = Msg(f"gateword.{letter}") if letter in "ifgorznch" and letter else None
+    return msg if msg is not None and msg == words else text(words)
