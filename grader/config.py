@@ -33,6 +33,8 @@ class GradeConfig:
     sandbox: str = "auto"         # "auto": bubblewrap when usable; "bwrap": required; "none"
     only_visible: bool = False    # students' local checks see visible checks only
     require_pytorch_layout: bool = False  # nn.LSTMCell's parameter names, shapes, gate order
+    lang: str = "en"              # language of the feedback: "en" or "es" (grader/i18n)
+    visuals: bool = False         # also compute what the HTML report plots (grader/visuals.py)
     # Speed against nn.LSTM / nn.GRU (grader/checks/speed.py, docs/benchmarks.md).
     speed_mode: str = "auto"      # auto: graded on a GPU, informational on CPU; graded;
     #                               informational (0 points, always passes); off (not run)
@@ -82,6 +84,9 @@ class GradeConfig:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         self._check_speed()
+        from grader.i18n import check_lang
+
+        check_lang(self.lang)
 
     def _check_speed(self) -> None:
         choices = {"speed_mode": ("auto", "graded", "informational", "off"),
