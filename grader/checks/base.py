@@ -136,6 +136,27 @@ class Loaded:
     layout: AnyLayout
 
 
+# Built once per set of sizes: making a composite strategy costs Hypothesis a look at the
+# function's source, and every check of every grade asks for one.
+_CASES: dict[tuple[int, bool, int, int, int, int], st.SearchStrategy[Case]] = {}
+
+
+def _case_strategy(min_batch: int, is_seq: bool, max_batch: int, max_size: int, max_seq: int,
+                   max_layers: int) -> st.SearchStrategy[Case]:
+    @st.composite
+    def draw(d: Any) -> Case:
+        batch = d(st.integers(min_batch, max(min_batch, max_batch)))
+        input_size = d(st.integers(1, max_size))
+        hidden = d(st.integers(2, max_size))
+        seq_len = d(st.integers(1, max_seq)) if is_seq else 1
+        layers = d(st.integers(1, max_layers)) if is_seq else 1
+        scale = d(st.sampled_from([1.0, 0.25, 3.0]))
+        seed = d(st.integers(0, 2**16))
+        return Case(batch, input_size, hidden, seq_len, layers, scale, seed)
+
+    return draw()
+
+
 class Context:
     """Everything a check may use. Student code is reached only through ``client``."""
 
@@ -156,19 +177,11 @@ class Context:
     def cases(self, *, min_batch: int = 1, sequence: bool | None = None) -> st.SearchStrategy[Case]:
         cfg = self.config
         is_seq = self.exercise.kind == "sequence" if sequence is None else sequence
-
-        @st.composite
-        def draw(d: Any) -> Case:
-            batch = d(st.integers(min_batch, max(min_batch, cfg.max_batch)))
-            input_size = d(st.integers(1, cfg.max_size))
-            hidden = d(st.integers(2, cfg.max_size))
-            seq_len = d(st.integers(1, cfg.max_seq)) if is_seq else 1
-            layers = d(st.integers(1, cfg.max_layers)) if is_seq else 1
-            scale = d(st.sampled_from([1.0, 0.25, 3.0]))
-            seed = d(st.integers(0, 2**16))
-            return Case(batch, input_size, hidden, seq_len, layers, scale, seed)
-
-        return draw()
+        key = (min_batch, is_seq, cfg.max_batch, cfg.max_size, cfg.max_seq, cfg.max_layers)
+        strategy = _CASES.get(key)
+        if strategy is None:
+            strategy = _CASES[key] = _case_strategy(*key)
+        return strategy
 
     def tricky_cases(self) -> list[Case]:
         """Hand-picked first examples: sizes where common bugs cannot hide."""
