@@ -22,11 +22,14 @@ from grader.client import Client
 from grader.config import GradeConfig
 from grader.errors import ConfigError, StudentException, SubmissionError
 from grader.exercises import DEFAULT_EXERCISES, Exercise, get_exercise
+from grader.i18n import Msg, append_field, as_msg, join, registered, set_field
 from grader.notebook import NotebookSource, notebook_source
 from grader.results import CheckResult, ExerciseResult, GradeReport
 from grader.sandbox import Runner, SandboxRunner
 
 RunnerFactory = Callable[[dict[str, Any], GradeConfig], Runner]
+# progress(exercise, step, done, total): step is a check id, "visuals", or "" at the end.
+Progress = Callable[[str, str, int, int], None]
 
 _hypothesis_home: tempfile.TemporaryDirectory[str] | None = None
 
@@ -78,12 +81,16 @@ def environment(config: GradeConfig, isolation: str) -> dict[str, Any]:
 
 
 def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
-          config: GradeConfig | None = None, runner_factory: RunnerFactory = sandbox_runner
-          ) -> GradeReport:
-    """Grade the submission at ``path`` on ``exercises``; always returns a full report."""
+          config: GradeConfig | None = None, runner_factory: RunnerFactory = sandbox_runner,
+          progress: Progress | None = None) -> GradeReport:
+    """Grade the submission at ``path`` on ``exercises``; always returns a full report.
+
+    ``progress`` (optional) is told before each step, for a progress bar."""
     config = config or GradeConfig()
     _isolate_hypothesis()
     specs = [get_exercise(name) for name in dict.fromkeys(exercises)]
+    ticker = _Ticker(progress, sum(len(checks_for(ex, config)) + int(config.visuals)
+                                   for ex in specs))
     path = Path(path)
     source, filename, notebook = read_submission(path, config.notebook_all_cells)
     started = time.monotonic()
@@ -97,23 +104,42 @@ def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
         deadline = started + config.submission_timeout_s
         for ex in specs:
             results.append(_grade_exercise(ex, runner, config, source, load_failure,
-                                           deadline))
+                                           deadline, ticker))
     finally:
         runner.close()
+    ticker.finish()
     if notebook is not None:
         output = _notebook_notes(notebook, filename, results, output)
     env = environment(config, runner.isolation)
     printed = "".join(getattr(runner, "captured", []))
     if printed.strip():
         env["student_output"] = printed[-8000:]
-    return GradeReport(
+    report = GradeReport(
         submission=str(path),
         exercises=results,
         execution_time_s=round(time.monotonic() - started, 3),
         environment=env,
         isolation=runner.isolation,
-        output=output,
+        lang=config.lang,
     )
+    set_field(report, "output", output)
+    return report
+
+
+class _Ticker:
+    """Counts the steps of a grading run for a ``Progress`` callback."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def step(self, exercise: str, step: str) -> None:
+        if self.progress is not None:
+            self.progress(exercise, step, self.done, self.total)
+        self.done += 1
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress("", "", self.total, self.total)
 
 
 def _notebook_notes(notebook: NotebookSource, filename: str,
@@ -122,16 +148,21 @@ def _notebook_notes(notebook: NotebookSource, filename: str,
     for ex in results:
         for c in ex.checks:
             c.traceback = notebook.relabel(c.traceback, filename)
+            data = c.i18n.get("message") or {}
+            if data.get("key") == "load.syntax_error":
+                msg = Msg.from_data(data)
+                line = int(msg.params["where"].params["line"])
+                if 1 <= line <= len(notebook.origin):
+                    cell, in_cell = notebook.origin[line - 1]
+                    where = Msg("where.cell", cell=cell, line=in_cell)
+                    set_field(c, "message", Msg(msg.key, **{**msg.params, "where": where}))
             c.message = re.sub(r"syntax error on line (\d+)",
                                lambda m: "syntax error in " + notebook.where(int(m[1])),
                                c.message)
     notes = [output] if output else []
     if notebook.skipped:
-        notes.append("From your notebook, these cells (or parts) were not run because they "
-                     "do more than define things: " + "; ".join(notebook.skipped) +
-                     ". Keep your classes in cells of their own (use --all-cells to run "
-                     "every cell).")
-    return "\n\n".join(notes)
+        notes.append(Msg("engine.notebook_skipped", cells="; ".join(notebook.skipped)))
+    return join(*notes) if notes else ""
 
 
 def _load(runner: Runner) -> CheckFailed | None:
@@ -144,54 +175,63 @@ def _load(runner: Runner) -> CheckFailed | None:
             text = str(info.get("text", "")).rstrip("\n")
             caret = " " * max(0, int(info.get("offset") or 1) - 1) + "^"
             return CheckFailed(
-                f"your file has a syntax error on line {info.get('lineno')}: "
-                f"{info.get('message')}\n    {text}\n    {caret}",
-                hint="Fix the syntax error; python -m py_compile FILE shows it too.")
-        return CheckFailed(f"importing your file failed: {exc}", traceback=exc.traceback,
-                           hint="Your file must import without errors and without running "
-                                "long computations at top level.")
+                Msg("load.syntax_error", where=Msg("where.line", line=info.get("lineno")),
+                    message=str(info.get("message")), code=text, caret=caret),
+                hint=Msg("load.syntax_error.hint"))
+        return CheckFailed(Msg("load.import_failed", error=str(exc)), traceback=exc.traceback,
+                           hint=Msg("load.import_failed.hint"))
     except SubmissionError as exc:
-        return CheckFailed(f"your file could not be loaded: {exc}")
+        return CheckFailed(Msg("load.failed", error=str(exc)))
     return None
 
 
 def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: str,
-                    load_failure: CheckFailed | None, deadline: float) -> ExerciseResult:
+                    load_failure: CheckFailed | None, deadline: float,
+                    ticker: _Ticker | None = None) -> ExerciseResult:
+    ticker = ticker or _Ticker(None, 0)
     checks = checks_for(ex, config)
     failure = load_failure
     if failure is None:
         classes = (getattr(runner, "load_reply", None) or {}).get("classes", [])
         if ex.class_name not in classes:
             close = difflib.get_close_matches(ex.class_name, classes, n=2, cutoff=0.5)
-            suggestion = f" Did you mean {' or '.join(close)}?" if close else ""
+            names = close[0] if len(close) == 1 else Msg("load.two_names", a=close[0],
+                                                                     b=close[-1])
             failure = CheckFailed(
-                f"your file defines no class {ex.class_name} (found: "
-                f"{', '.join(classes) or 'no classes'}).{suggestion}",
-                hint=f"The exercise expects {ex.signature}.")
+                Msg("load.no_class", name=ex.class_name,
+                    found=", ".join(classes) or Msg("load.no_classes"),
+                    suggestion=Msg("load.did_you_mean", names=names) if close else ""),
+                hint=Msg("load.no_class.hint", signature=ex.signature))
     if failure is not None:
         return ExerciseResult(ex.name, ex.class_name, [
             _result(spec, ex, passed=False, failure=failure) for spec in checks])
     ctx = Context(ex, config, Client(runner, config.request_timeout_s), source)
     results = []
     for spec in checks:
+        ticker.step(ex.name, spec.id)
         if time.monotonic() > deadline:
-            out_of_time = CheckFailed(
-                f"not run: grading this submission took longer than the limit of "
-                f"{config.submission_timeout_s:g} s (is something in your code very slow or "
-                f"stuck?)")
+            out_of_time = CheckFailed(Msg("engine.out_of_time",
+                                          limit=f"{config.submission_timeout_s:g}"))
             results.append(_result(spec, ex, passed=False, failure=out_of_time))
         else:
             results.append(_run_check(spec, ctx, runner))
     _attach_diagnosis(ctx, results)
+    visuals: dict[str, Any] = {}
+    if config.visuals and time.monotonic() <= deadline:
+        from grader.visuals import collect
+
+        ticker.step(ex.name, "visuals")
+        visuals = collect(ctx)
     note = ""
     integrity = [r for r in results if r.category == "integrity"]
     if any(not r.passed for r in integrity):
-        note = ("No credit for this exercise: it uses PyTorch's built-in recurrent "
-                "implementation, which the exercise asks you to write yourself.")
+        note = Msg("engine.no_credit_builtin")
         for r in results:
             r.score = 0.0
     _speed_needs_correct_maths(results)
-    return ExerciseResult(ex.name, ex.class_name, results, note)
+    result = ExerciseResult(ex.name, ex.class_name, results, visuals=visuals)
+    set_field(result, "note", note)
+    return result
 
 
 _SPEED_NEEDS = ("equivalence", "sequence", "gradients")
@@ -206,8 +246,7 @@ def _speed_needs_correct_maths(results: list[CheckResult]) -> None:
         if r.category == "speed" and r.max_score > 0:
             r.score = 0.0
             r.passed = False
-            r.message += (f"\n\nNo speed points: they go to a correct implementation, and "
-                          f"the {', '.join(wrong)} checks failed.")
+            append_field(r, "message", Msg("engine.no_speed_points", checks=", ".join(wrong)))
 
 
 def _apply_outcome(result: CheckResult, outcome: Outcome) -> None:
@@ -233,8 +272,11 @@ def _attach_diagnosis(ctx: Context, results: list[CheckResult]) -> None:
     if found is None:
         return
     for r in failing:
-        r.message = f"{r.message}\n\n{found.text()}"
+        append_field(r, "message", found.text())
         r.extra["diagnosis"] = found.id
+        r.i18n["diagnosis"] = {"id": found.id, "title": as_msg(found.title).to_data(),
+                               "explanation": as_msg(found.explanation).to_data(),
+                               "equation": found.equation}
 
 
 def _run_check(spec: CheckSpec, ctx: Context, runner: Runner) -> CheckResult:
@@ -252,7 +294,7 @@ def _run_check(spec: CheckSpec, ctx: Context, runner: Runner) -> CheckResult:
         if failed.fatal:
             runner.restart()
     except SubmissionError as exc:
-        converted = CheckFailed.from_submission_error(exc, f"running {spec.id}")
+        converted = CheckFailed.from_submission_error(exc, Msg("doing.check", check=spec.id))
         result = _result(spec, ctx.exercise, passed=False, failure=converted)
         if converted.fatal:
             runner.restart()
@@ -260,9 +302,8 @@ def _run_check(spec: CheckSpec, ctx: Context, runner: Runner) -> CheckResult:
     if "layout" in ctx.notes:
         result.extra["layout"] = ctx.notes["layout"]
     if not result.passed and "layout_fallback" in ctx.notes:
-        result.message += (f"\n\n(Your parameter layout could not be inferred from your "
-                           f"cell's behaviour: {ctx.notes['layout_fallback']}; the handout's "
-                           f"declared layout was used to load the weights.)")
+        append_field(result, "message", Msg("engine.layout_fallback",
+                                            reason=ctx.notes["layout_fallback"]))
     return result
 
 
@@ -270,14 +311,17 @@ def _result(spec: CheckSpec, ex: Exercise, *, passed: bool, message: str = "",
             failure: CheckFailed | None = None) -> CheckResult:
     result = CheckResult(check_id=spec.id, exercise=ex.name, category=spec.category,
                          title=spec.title, max_score=spec.points,
-                         score=spec.points if passed else 0.0, passed=passed, message=message,
-                         hint="" if passed else spec.hint)
+                         score=spec.points if passed else 0.0, passed=passed)
+    hint = registered(f"check.{spec.id}.hint", spec.hint)
+    set_field(result, "title", registered(f"check.{spec.id}.title", spec.title))
+    set_field(result, "message", message)
+    set_field(result, "hint", "" if passed else hint)
     if failure is not None:
-        result.message = failure.message
-        result.hint = failure.hint or spec.hint
+        set_field(result, "message", failure.message)
+        set_field(result, "hint", failure.hint or hint)
+        set_field(result, "expected", failure.expected)
+        set_field(result, "got", failure.got)
         result.example = failure.example
-        result.expected = failure.expected
-        result.got = failure.got
         result.traceback = failure.traceback
         result.extra.update(failure.extra)
     return result

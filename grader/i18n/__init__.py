@@ -113,6 +113,16 @@ def as_msg(value: str) -> Msg:
     return value if isinstance(value, Msg) else text(value)
 
 
+def registered(key: str, english: str) -> str:
+    """``Msg(key)`` when the catalog (or a registry) has ``key`` with exactly this English
+    text; otherwise ``english`` itself (a check or mistake defined outside the registries)."""
+    try:
+        msg = Msg(key)
+    except KeyError:
+        return english
+    return msg if msg == english else english
+
+
 def tr(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
     """Render ``key`` at once (the writers' own words: "Next step", "expected"...)."""
     return Msg(key, **params).render(lang)
@@ -216,4 +226,5 @@ def _from_data(value: Any) -> Any:
 
 
 __all__ = ["DEFAULT_LANG", "LANGS", "LANG_NAMES", "Msg", "append_field", "as_msg",
-           "check_lang", "field_text", "join", "placeholders", "set_field", "text", "tr"]
+           "check_lang", "field_text", "join", "placeholders", "registered", "set_field", "text",
+           "tr"]

@@ -427,7 +427,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "load.no_classes": {"en": "no classes", "es": "ninguna clase"},
     "load.did_you_mean": {"en": " Did you mean {names}?", "es": " ¿Querías decir {names}?"},
-    "load.or": {"en": " or ", "es": " o "},
+    "load.two_names": {"en": "{a} or {b}", "es": "{a} o {b}"},
     "load.no_class.hint": {"en": "The exercise expects {signature}.",
                            "es": "El ejercicio espera {signature}."},
     "engine.out_of_time": {
@@ -448,6 +448,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "(No se pudo deducir la disposición de tus parámetros a partir del "
               "comportamiento de tu celda: {reason}; se usó la disposición declarada en el "
               "enunciado para cargar los pesos.)",
+    },
+    "engine.no_speed_points": {
+        "en": "No speed points: they go to a correct implementation, and the {checks} checks "
+              "failed.",
+        "es": "Sin puntos de velocidad: son para una implementación correcta, y fallaron las "
+              "comprobaciones de {checks}.",
     },
     "engine.notebook_skipped": {
         "en": "From your notebook, these cells (or parts) were not run because they do more "
