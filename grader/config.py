@@ -6,6 +6,23 @@ from dataclasses import dataclass, field, replace
 
 from grader.errors import ConfigError
 
+# Gradescope's per-test visibility values (docs/rubric.md).
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+
+@dataclass(frozen=True)
+class CheckSetting:
+    """A rubric's setting for one check: ``target`` is a check id ("semantics.forget_gate")
+    or one exercise's check ("lstm_cell/semantics.forget_gate"); None keeps the default."""
+
+    target: str
+    points: float | None = None
+    visibility: str | None = None
+    enabled: bool | None = None
+
+    def applies_to(self, exercise: str, check_id: str) -> bool:
+        return self.target in (check_id, f"{exercise}/{check_id}")
+
 
 @dataclass(frozen=True)
 class GradeConfig:
@@ -32,6 +49,9 @@ class GradeConfig:
     notebook_all_cells: bool = False  # run every code cell of a notebook, not only definitions
     sandbox: str = "auto"         # "auto": bubblewrap when usable; "bwrap": required; "none"
     only_visible: bool = False    # students' local checks see visible checks only
+    # Per-check points, visibility and on/off from a rubric (grader/rubric.py); an
+    # exercise-specific setting ("lstm_cell/...") wins over a check-wide one.
+    check_settings: tuple[CheckSetting, ...] = ()
     require_pytorch_layout: bool = False  # nn.LSTMCell's parameter names, shapes, gate order
     lang: str = "en"              # language of the feedback: "en" or "es" (grader/i18n)
     visuals: bool = False         # also compute what the HTML report plots (grader/visuals.py)
@@ -84,6 +104,7 @@ class GradeConfig:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         self._check_speed()
+        self._check_settings()
         from grader.i18n import check_lang
 
         check_lang(self.lang)
@@ -129,6 +150,30 @@ class GradeConfig:
         if not self.speed_budget_s > 0 or self.speed_points < 0:
             raise ConfigError(f"speed_budget_s must be positive and speed_points not "
                               f"negative; got {self.speed_budget_s} and {self.speed_points}")
+
+    def _check_settings(self) -> None:
+        settings = tuple(self.check_settings)
+        for s in settings:
+            if not isinstance(s, CheckSetting):
+                raise ConfigError(f"check_settings must hold CheckSetting objects, got {s!r}")
+            if s.visibility is not None and s.visibility not in VISIBILITIES:
+                raise ConfigError(f"visibility of {s.target} must be one of "
+                                  f"{', '.join(VISIBILITIES)}; got {s.visibility!r}")
+            if s.points is not None and not s.points >= 0:
+                raise ConfigError(f"points of {s.target} must be a number >= 0, got "
+                                  f"{s.points!r}")
+        object.__setattr__(self, "check_settings", settings)
+
+    def setting(self, exercise: str, check_id: str) -> CheckSetting:
+        """The rubric's merged setting for one check of one exercise (fields None: default)."""
+        merged: dict[str, object] = {}
+        # Check-wide settings first, so the exercise-specific ones override them.
+        for s in sorted(self.check_settings, key=lambda s: "/" in s.target):
+            if s.applies_to(exercise, check_id):
+                merged.update({k: v for k, v in (("points", s.points),
+                                                 ("visibility", s.visibility),
+                                                 ("enabled", s.enabled)) if v is not None})
+        return CheckSetting(f"{exercise}/{check_id}", **merged)  # type: ignore[arg-type]
 
     def with_(self, **changes: object) -> GradeConfig:
         return replace(self, **changes)  # type: ignore[arg-type]

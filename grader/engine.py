@@ -311,7 +311,8 @@ def _result(spec: CheckSpec, ex: Exercise, *, passed: bool, message: str = "",
             failure: CheckFailed | None = None) -> CheckResult:
     result = CheckResult(check_id=spec.id, exercise=ex.name, category=spec.category,
                          title=spec.title, max_score=spec.points,
-                         score=spec.points if passed else 0.0, passed=passed)
+                         score=spec.points if passed else 0.0, passed=passed,
+                         visibility=spec.visibility)
     hint = registered(f"check.{spec.id}.hint", spec.hint)
     set_field(result, "title", registered(f"check.{spec.id}.title", spec.title))
     set_field(result, "message", message)

@@ -100,6 +100,8 @@ class CheckSpec:
     enabled: Callable[[GradeConfig], bool] = lambda config: True
     # The points under a given configuration, when they depend on it (see checks_for).
     points_for: Callable[[GradeConfig], float] | None = None
+    # Gradescope's visibility of this check's result (a rubric sets it; see checks_for).
+    visibility: str = "visible"
 
 
 CHECKS: dict[str, CheckSpec] = {}
@@ -311,7 +313,7 @@ class Context:
             return infer([p.name for p in student.params], [p.shape for p in student.params],
                          student_jacobian, target, run_target, self.exercise.gate_names)
         except StudentException as exc:
-            return Inference(reason=f"your code raised {exc} while its Jacobian was computed")
+            return Inference(reason=Msg("inference.raised", error=str(exc)))
 
     def computes_target(self, student: StudentModel, layout: AnyLayout,
                             probe: Case, target: nn.Module | None = None) -> bool:
