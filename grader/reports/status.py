@@ -1,0 +1,50 @@
+"""What happened to a submission as a whole, read from its report: one word per outcome.
+
+The batch CSV's ``status`` column and PrairieLearn's ``gradable`` flag both come from here,
+so the two never disagree.
+"""
+
+from __future__ import annotations
+
+from grader.results import CheckResult, GradeReport
+
+GRADED = "graded"            # every check ran (whatever the score)
+LOAD_ERROR = "load_error"    # syntax error or exception while importing the file
+TIMEOUT = "timeout"          # the worker stopped answering, or the submission ran out of time
+CRASHED = "crashed"          # the worker process died or replied garbage
+# Written by the batch only (no report exists for these):
+NO_SUBMISSION = "no_submission"  # a student folder with no .py or .ipynb file
+AMBIGUOUS = "ambiguous"          # several candidate files and no rule picks one
+GRADER_ERROR = "grader_error"    # the grader itself raised (a bug to report; retried on resume)
+
+_LOAD_KEYS = ("load.syntax_error", "load.import_failed")
+
+
+def _key(c: CheckResult) -> str:
+    data = c.i18n.get("message") or {}
+    return str(data.get("key", "")) if isinstance(data, dict) else ""
+
+
+def submission_status(report: GradeReport) -> str:
+    """graded, load_error, timeout or crashed; the most serious one found wins."""
+    checks = report.checks
+    keys = {_key(c) for c in checks}
+    if keys & set(_LOAD_KEYS):
+        return LOAD_ERROR
+    if "load.failed" in keys:
+        # The worker could not even start on the file: a hang at import or a crash.
+        texts = " ".join(c.message for c in checks if _key(c) == "load.failed")
+        return TIMEOUT if "no answer within" in texts else CRASHED
+    kinds = {c.extra.get("error_kind") for c in checks}
+    if "timeout" in kinds or "engine.out_of_time" in keys:
+        return TIMEOUT
+    if kinds & {"crash", "garbage"}:
+        return CRASHED
+    return GRADED
+
+
+def gradable(report: GradeReport) -> bool:
+    """False when the file could not be graded at all (it does not load): PrairieLearn's
+    'invalid submission', which the student is not charged an attempt for."""
+    return submission_status(report) != LOAD_ERROR and not (
+        report.checks and all(_key(c) == "load.failed" for c in report.checks))

@@ -1,0 +1,125 @@
+"""PrairieLearn and JUnit writers: parsed back, numbers checked against the report."""
+
+from __future__ import annotations
+
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.config import GradeConfig
+from grader.engine import grade
+from grader.reports import junit, prairielearn
+from grader.reports.formats import FORMAT_NAMES, get_format, render_text
+from grader.reports.status import gradable, submission_status
+from grader.results import CheckResult, ExerciseResult, GradeReport
+from grader.sandbox import InProcessRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON = ROOT / "examples" / "lesson_lstm.py"
+
+
+def in_process(load_header: dict[str, Any], config: GradeConfig) -> InProcessRunner:
+    return InProcessRunner(load_header)
+
+
+@pytest.fixture(scope="module")
+def lesson_report() -> GradeReport:
+    # The lesson's cell fails a few shape checks: a report with passes and failures.
+    return grade(LESSON, ("lstm_cell",), GradeConfig(max_examples=2), runner_factory=in_process)
+
+
+@pytest.fixture(scope="module")
+def broken_report(tmp_path_factory: pytest.TempPathFactory) -> GradeReport:
+    path = tmp_path_factory.mktemp("broken") / "broken.py"
+    path.write_text("class LSTMCell(:\n    pass\n")
+    return grade(path, ("lstm_cell",), GradeConfig(max_examples=2), runner_factory=in_process)
+
+
+def test_prairielearn_score_is_the_fraction_of_points_and_tests_carry_the_points(
+        lesson_report: GradeReport) -> None:
+    data = json.loads(render_text(lesson_report, "prairielearn"))
+    assert data["gradable"] is True
+    assert 0 < lesson_report.score < lesson_report.max_score
+    assert data["score"] == pytest.approx(lesson_report.score / lesson_report.max_score)
+    assert 0.0 <= data["score"] < 1.0
+    assert len(data["tests"]) == len(lesson_report.checks)
+    assert sum(t["points"] for t in data["tests"]) == pytest.approx(lesson_report.score)
+    assert sum(t["max_points"] for t in data["tests"]) == pytest.approx(lesson_report.max_score)
+    for test, check in zip(data["tests"], lesson_report.checks, strict=True):
+        assert set(test) >= {"name", "description", "points", "max_points", "message",
+                             "output"}
+        assert check.check_id in test["description"]
+        assert test["points"] == check.score
+    failed = [t for t, c in zip(data["tests"], lesson_report.checks, strict=True)
+              if not c.passed]
+    assert failed and all(t["message"] for t in failed)
+    assert "Score:" in data["message"]
+
+
+def test_prairielearn_marks_a_file_that_does_not_load_as_not_gradable(
+        broken_report: GradeReport) -> None:
+    assert submission_status(broken_report) == "load_error"
+    assert not gradable(broken_report)
+    data = json.loads(render_text(broken_report, "prairielearn"))
+    assert data["gradable"] is False
+    assert data["score"] == 0.0
+    assert "syntax error" in data["tests"][0]["output"]
+
+
+def test_junit_has_a_suite_per_exercise_and_a_case_per_check(
+        lesson_report: GradeReport) -> None:
+    root = ET.fromstring(render_text(lesson_report, "junit"))
+    assert root.tag == "testsuites"
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == [e.name for e in lesson_report.exercises]
+    cases = suites[0].findall("testcase")
+    checks = lesson_report.exercises[0].checks
+    assert [c.get("name") for c in cases] == [c.check_id for c in checks]
+    failed = [c for c in checks if not c.passed]
+    assert int(suites[0].get("failures", "-1")) == len(failed) > 0
+    assert int(suites[0].get("tests", "-1")) == len(checks)
+    for case, check in zip(cases, checks, strict=True):
+        assert case.get("classname") == f"lstm_cell.{check.category}"
+        assert float(case.get("time", "nan")) >= 0
+        props = {p.get("name"): p.get("value") for p in case.iter("property")}
+        assert float(props["score"]) == check.score
+        assert float(props["max_score"]) == check.max_score
+        failure = case.find("failure")
+        assert (failure is None) == check.passed
+        if failure is not None:
+            assert failure.get("message") and check.message.splitlines()[0] in (
+                failure.text or "")
+    suite_props = {p.get("name"): p.get("value") for p in suites[0].find("properties") or []}
+    assert float(suite_props["score"]) == lesson_report.score
+
+
+def test_junit_strips_control_characters_and_escapes_student_text() -> None:
+    nasty = "got \x00\x07\x1b[31mred\x1b[0m <tag> & \"quotes\" ]]> \ufffe end"
+    check = CheckResult(check_id="shapes.sizes", exercise="lstm_cell", category="shapes",
+                        title="sizes", max_score=1.0, score=0.0, passed=False, message=nasty,
+                        traceback="File x, line 1\n\x0c" + nasty)
+    report = GradeReport("s<u>b.py", [ExerciseResult("lstm_cell", "LSTMCell", [check])], 1.0)
+    text = render_text(report, "junit")
+    root = ET.fromstring(text)  # well-formed despite everything above
+    failure = root.find("testsuite/testcase/failure")
+    assert failure is not None
+    assert "<tag> & \"quotes\" ]]>" in (failure.text or "")
+    assert "\x00" not in text and "\x1b" not in text and "\x07" not in text
+    assert failure.get("message") == junit.clean(nasty)
+
+
+def test_every_format_is_selectable_and_unknown_ones_are_refused(
+        lesson_report: GradeReport) -> None:
+    for name in FORMAT_NAMES:
+        buffer = io.StringIO()
+        get_format(name).render(lesson_report, buffer)
+        assert buffer.getvalue().strip()
+    from grader.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="prairielearn"):
+        get_format("moodle")
+    assert prairielearn.to_dict(lesson_report)["tests"]
