@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
+from grader.i18n import Msg, join
+
 # (student params by name, inputs) -> (jacobian rows=outputs cols=student coords, outputs)
 StudentJacobian = Callable[[dict[str, Tensor]], tuple[Tensor, Tensor]]
 
@@ -188,12 +190,10 @@ def infer(student_names: list[str], student_shapes: list[tuple[int, ...]],
         _set_flat(target, w)
         j_r, r_out = _flat_jacobian(target, run_target)
         if s_out.shape != r_out.shape:
-            return Inference(reason="the outputs have other shapes than the reference's")
+            return Inference(reason=Msg("inference.shapes_differ"))
         if rnd == 0 and (s_out - r_out).abs().max() > 1e-9:
             result.offset = True
-            return Inference(reason="with all parameters at zero your outputs differ from the "
-                             "reference's: something is added that no parameter controls",
-                             offset=True)
+            return Inference(reason=Msg("inference.offset"), offset=True)
         todo = src < 0
         taken = {int(k) for k in src[src >= 0]}
         idx, c = _match(j_s[:, todo], j_r, is_canon, taken, allow_ties=rnd == rounds - 1)
@@ -223,7 +223,7 @@ def infer(student_names: list[str], student_shapes: list[tuple[int, ...]],
         return Inference(reason=_missing_text(missing, t_names, t_shapes, gate_names))
     bad = [j for j in range(n_s) if src[j] >= 0 and abs(abs(float(coef[j])) - 1) > 1e-6]
     if bad:
-        return Inference(reason="some weights enter your cell scaled by a constant factor")
+        return Inference(reason=Msg("inference.scaled"))
     primary = torch.zeros(n_s, dtype=torch.bool)
     seen = set()
     for j in range(n_s):
@@ -238,7 +238,7 @@ def infer(student_names: list[str], student_shapes: list[tuple[int, ...]],
         signs = torch.where(coef < 0, -1.0, 1.0).to(torch.float64)
         flipped = JacobianLayout(tuple(student_names), tuple(student_shapes), t_names,
                                  t_shapes, canon, src, primary, description, signs)
-        return Inference(reason="a gate's sign is inverted", sign_flips=flips,
+        return Inference(reason=Msg("inference.sign_inverted"), sign_flips=flips,
                          flipped_layout=flipped)
     layout = JacobianLayout(tuple(student_names), tuple(student_shapes), t_names, t_shapes,
                             canon, src, primary, description)
@@ -296,8 +296,10 @@ def _coord_name(k: int, names: tuple[str, ...], shapes: tuple[tuple[int, ...], .
 def _missing_text(missing: list[int], names: tuple[str, ...],
                   shapes: tuple[tuple[int, ...], ...], gate_names: tuple[str, ...]) -> str:
     what = sorted({_coord_name(k, names, shapes, gate_names) for k in missing})
-    return ("no parameter of yours plays the role of some reference weights (" +
-            ", ".join(what) + ")")
+    # A gate is named in the reader's language; a parameter name stays as it is.
+    letters = {word: letter for letter, word in _GATE_WORDS.items()}
+    return Msg("inference.missing", what=[Msg(f"gateword.{letters[w]}") if w in letters else w
+                                          for w in what])
 
 
 def describe(src: Tensor, student_names: list[str], student_shapes: list[tuple[int, ...]],
@@ -348,13 +350,14 @@ def describe(src: Tensor, student_names: list[str], student_shapes: list[tuple[i
             concat.append(f"[{', '.join(seq)}]")
             if "1" in seq:
                 bias_params += 1
-    parts = []
+    parts: list[str] = []
     if orders:
-        parts.append("gate order " + orders[0])
+        parts.append(Msg("layout.desc.order", order=orders[0]))
     if concat:
-        parts.append("inputs concatenated as " + concat[0])
+        parts.append(Msg("layout.desc.concat", inputs=concat[0]))
     if bias_params:
-        parts.append({1: "one bias", 2: "two biases"}.get(bias_params, f"{bias_params} biases"))
+        parts.append(Msg({1: "layout.desc.one_bias", 2: "layout.desc.two_biases"}.get(
+            bias_params, "layout.desc.biases"), n=bias_params))
     if transposed:
-        parts.append(f"{', '.join(transposed)} stored transposed (x @ W)")
-    return "; ".join(parts) or "one parameter per gate"
+        parts.append(Msg("layout.desc.transposed", names=", ".join(transposed)))
+    return join(*parts, sep="; ") if parts else Msg("layout.desc.per_gate")

@@ -17,6 +17,8 @@ from typing import Literal
 
 from torch import Tensor, nn
 
+from grader.i18n import Msg, join
+
 Transform = Literal["copy", "transpose", "bias_sum"]
 
 
@@ -186,8 +188,8 @@ def infer_layout(student: Sequence[ParamInfo], ref: nn.Module, kind: str) -> Lay
 def _describe(transfers: Sequence[Transfer]) -> str:
     transposed = any(t.transform == "transpose" for t in transfers)
     one_bias = any(t.transform == "bias_sum" for t in transfers)
-    parts = ["gate order as declared"]
-    parts.append("one bias" if one_bias else "two biases")
+    parts = [Msg("layout.desc.declared_order"),
+             Msg("layout.desc.one_bias" if one_bias else "layout.desc.two_biases")]
     if transposed:
-        parts.append("weights stored transposed (x @ W)")
-    return "; ".join(parts)
+        parts.append(Msg("layout.desc.transposed", names=Msg("layout.desc.weights")))
+    return join(*parts, sep="; ")

@@ -51,6 +51,44 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "layout.no_mapping": {"en": "no consistent mapping",
                           "es": "no hay una correspondencia coherente"},
+    # The layout found (grader/layout.py, grader/inference.py): parts joined by "; ".
+    "layout.desc.order": {"en": "gate order {order}", "es": "orden de las puertas {order}"},
+    "layout.desc.declared_order": {"en": "gate order as declared",
+                                   "es": "orden de las puertas como el declarado"},
+    "layout.desc.concat": {"en": "inputs concatenated as {inputs}",
+                           "es": "entradas concatenadas como {inputs}"},
+    "layout.desc.one_bias": {"en": "one bias", "es": "un sesgo"},
+    "layout.desc.two_biases": {"en": "two biases", "es": "dos sesgos"},
+    "layout.desc.biases": {"en": "{n} biases", "es": "{n} sesgos"},
+    "layout.desc.transposed": {"en": "{names} stored transposed (x @ W)",
+                               "es": "{names} guardados traspuestos (x @ W)"},
+    "layout.desc.weights": {"en": "weights", "es": "pesos"},
+    "layout.desc.per_gate": {"en": "one parameter per gate", "es": "un parámetro por puerta"},
+    # Why the layout inference (grader/inference.py) found no map.
+    "inference.shapes_differ": {
+        "en": "the outputs have other shapes than the reference's",
+        "es": "las salidas tienen formas distintas de las de la referencia",
+    },
+    "inference.offset": {
+        "en": "with all parameters at zero your outputs differ from the reference's: something "
+              "is added that no parameter controls",
+        "es": "con todos los parámetros a cero tus salidas difieren de las de la referencia: "
+              "se suma algo que ningún parámetro controla",
+    },
+    "inference.missing": {
+        "en": "no parameter of yours plays the role of some reference weights ({what})",
+        "es": "ningún parámetro tuyo hace el papel de algunos pesos de la referencia ({what})",
+    },
+    "inference.scaled": {
+        "en": "some weights enter your cell scaled by a constant factor",
+        "es": "algunos pesos entran en tu celda multiplicados por un factor constante",
+    },
+    "inference.sign_inverted": {"en": "a gate's sign is inverted",
+                                "es": "el signo de una puerta está invertido"},
+    "inference.raised": {
+        "en": "your code raised {error} while its Jacobian was computed",
+        "es": "tu código lanzó {error} mientras se calculaba su jacobiano",
+    },
     "layout.not_found.hint": {
         "en": "Register the parameters as the handout declares them (names, shapes, gate "
               "order), and check that your cell computes the handout's equations.",
@@ -566,6 +604,29 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ui.next.hint": {"en": "start with {check}. {hint}", "es": "empieza por {check}. {hint}"},
     "ui.html_written": {"en": "HTML report with plots: {path}",
                         "es": "Informe HTML con gráficos: {path}"},
+    # -- the terminal (grader/reports/terminal.py) and the pytest plugin ------------------------
+    "ui.loading": {"en": "Loading {file}", "es": "Cargando {file}"},
+    "ui.finishing": {"en": "Finishing", "es": "Terminando"},
+    "ui.results_written": {"en": "results.json written to {path}",
+                           "es": "results.json escrito en {path}"},
+    "ui.pytest_summary": {
+        "en": "lstm-grader: {submission}: {score} / {max}",
+        "es": "lstm-grader: {submission}: {score} / {max}",
+    },
+    "ui.pytest_grader_error": {
+        "en": "lstm-grader could not grade {submission}: {error}",
+        "es": "lstm-grader no pudo calificar {submission}: {error}",
+    },
+    # Check categories, as the summary shows them before each check's title.
+    "category.integrity": {"en": "integrity", "es": "integridad"},
+    "category.shapes": {"en": "shapes", "es": "formas"},
+    "category.parameters": {"en": "parameters", "es": "parámetros"},
+    "category.equivalence": {"en": "equivalence", "es": "equivalencia"},
+    "category.semantics": {"en": "semantics", "es": "semántica"},
+    "category.gradients": {"en": "gradients", "es": "gradientes"},
+    "category.sequence": {"en": "sequence", "es": "secuencia"},
+    "category.robustness": {"en": "robustness", "es": "robustez"},
+    "category.speed": {"en": "speed", "es": "velocidad"},
     # -- the HTML report ----------------------------------------------------------------------
     "html.title": {"en": "lstm-grader report: {submission}",
                    "es": "Informe de lstm-grader: {submission}"},
@@ -662,4 +723,35 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "gate activations are measured for the lesson's LSTM cell only",
         "es": "las activaciones de las puertas solo se miden para la celda LSTM de la lección",
     },
+    "html.gates_heading": {"en": "Gate activations i, f, g, o",
+                           "es": "Activaciones de las puertas i, f, g, o"},
+    "html.states_heading": {"en": "Cell state c and hidden state h",
+                            "es": "Estado de la celda c y estado oculto h"},
+    "html.gradients_heading": {"en": "How far back the gradient reaches",
+                               "es": "Hasta dónde llega el gradiente"},
+    "html.gradients_caption_plain": {
+        "en": "How far back the gradient reaches: ‖∂L/∂x_t‖ for L = the sum of the last "
+              "hidden state, for your implementation, the reference and a plain RNN with the "
+              "same sizes (log scale), all with PyTorch's default initialisation.",
+        "es": "Hasta dónde llega el gradiente: ‖∂L/∂x_t‖ con L = la suma del último estado "
+              "oculto, para tu implementación, la de referencia y una RNN simple con los "
+              "mismos tamaños (escala logarítmica), todas con la inicialización por defecto "
+              "de PyTorch.",
+    },
+    "html.legend_yours": {"en": "your {name}", "es": "tu {name}"},
+    "html.legend_reference": {"en": "reference {name}", "es": "{name} de referencia"},
+    "html.grad_zero": {
+        "en": "Your gradient is exactly 0 at {n} of {total} time steps (left out: a log scale "
+              "cannot show 0): through your code, the loss does not depend on those inputs.",
+        "es": "Tu gradiente es exactamente 0 en {n} de {total} pasos de tiempo (no se dibujan: "
+              "una escala logarítmica no puede mostrar el 0): a través de tu código, la "
+              "pérdida no depende de esas entradas.",
+    },
+    "html.grad_missing": {
+        "en": "Your code returned no gradient for the inputs, so only the references are "
+              "drawn.",
+        "es": "Tu código no devolvió gradiente para las entradas, así que solo se dibujan las "
+              "referencias.",
+    },
+    "html.printed": {"en": "What your code printed", "es": "Lo que imprimió tu código"},
 }

@@ -10,11 +10,14 @@ import json
 import math
 from typing import Any, TextIO
 
+from grader.i18n import field_text, tr
 from grader.reports.feedback import check_markdown
 from grader.results import GradeReport
 
 
-def to_dict(report: GradeReport) -> dict[str, Any]:
+def to_dict(report: GradeReport, lang: str | None = None) -> dict[str, Any]:
+    """Gradescope's results.json as a dict; the text in ``lang`` (default: the report's)."""
+    lang = lang or report.lang
     tests = []
     for i, ex in enumerate(report.exercises, start=1):
         for j, c in enumerate(ex.checks, start=1):
@@ -22,11 +25,11 @@ def to_dict(report: GradeReport) -> dict[str, Any]:
             extra.update({k: v for k, v in c.extra.items() if _jsonable(v)})
             if c.example is not None:
                 extra["example"] = {"sizes": c.example.sizes, "inputs": c.example.inputs}
-            output = check_markdown(c)
+            output = check_markdown(c, lang)
             if ex.note and not c.passed:
-                output = f"{ex.note}\n\n{output}"
+                output = f"{field_text(ex, 'note', lang)}\n\n{output}"
             tests.append({
-                "name": f"{ex.name}: {c.title}",
+                "name": f"{ex.name}: {field_text(c, 'title', lang)}",
                 "number": f"{i}.{j}",
                 "score": c.score,
                 "max_score": c.max_score,
@@ -37,10 +40,10 @@ def to_dict(report: GradeReport) -> dict[str, Any]:
                 "tags": [c.category, c.exercise],
                 "extra_data": extra,
             })
-    summary = [f"Score: {report.score:g} / {report.max_score:g}"]
+    summary = [tr("ui.score", lang, score=f"{report.score:g}", max=f"{report.max_score:g}")]
     if report.output:
-        summary.append(report.output)
-    summary.extend(ex.note for ex in report.exercises if ex.note)
+        summary.append(field_text(report, "output", lang))
+    summary.extend(field_text(ex, "note", lang) for ex in report.exercises if ex.note)
     board = leaderboard(report)
     results = {
         "score": report.score,

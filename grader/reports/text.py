@@ -1,46 +1,87 @@
-"""The terminal report for students: what passed, what failed, the smallest example, a hint."""
+"""The terminal report for students, as plain text: what passed, what failed, the smallest
+example, a hint, and the one next step.
+
+This is what ``check`` prints when its output is not a terminal (a pipe, a file, CI logs):
+no colour, no escape codes. ``grader/reports/terminal.py`` draws the same content with
+colour on a terminal, and the pytest plugin reuses ``failure_block`` for each failing check.
+"""
 
 from __future__ import annotations
 
 from typing import TextIO
 
+from grader.i18n import DEFAULT_LANG, field_text, tr
 from grader.reports.feedback import example_lines
-from grader.results import GradeReport
+from grader.reports.next_step import next_step_line, total_line
+from grader.results import CheckResult, GradeReport
 
 
-def render(report: GradeReport, stream: TextIO) -> None:
+def status_word(c: CheckResult, lang: str = DEFAULT_LANG) -> str:
+    return tr("ui.pass" if c.passed else "ui.fail", lang)
+
+
+def category_name(category: str, lang: str = DEFAULT_LANG) -> str:
+    try:
+        return tr(f"category.{category}", lang)
+    except KeyError:  # a category added without a catalog entry still shows, in English
+        return category
+
+
+def check_line(c: CheckResult, lang: str = DEFAULT_LANG) -> str:
+    """``category: title`` of one check."""
+    return f"{category_name(c.category, lang)}: {field_text(c, 'title', lang)}"
+
+
+def failure_parts(c: CheckResult, lang: str = DEFAULT_LANG) -> list[tuple[str, list[str]]]:
+    """What a failing check tells the student, as (kind, lines): kinds are ``message``,
+    ``example``, ``expected``, ``traceback`` and ``hint``, so that a writer can style each."""
+    parts: list[tuple[str, list[str]]] = [
+        ("message", field_text(c, "message", lang).splitlines())]
+    if c.example is not None:
+        parts.append(("example", example_lines(c.example, lang)))
+    if c.expected or c.got:
+        labels = (tr("ui.expected", lang) + ":", tr("ui.got", lang) + ":")
+        width = max(len(label) for label in labels) + 1
+        parts.append(("expected", [f"{labels[0]:<{width}}{field_text(c, 'expected', lang)}",
+                                   f"{labels[1]:<{width}}{field_text(c, 'got', lang)}"]))
+    if c.traceback:
+        parts.append(("traceback", [tr("ui.traceback", lang)]
+                      + [f"  {line}" for line in c.traceback.rstrip().splitlines()]))
+    if c.hint:
+        parts.append(("hint", [tr("ui.hint", lang, hint=field_text(c, "hint", lang))]))
+    return parts
+
+
+def failure_block(c: CheckResult, lang: str = DEFAULT_LANG) -> list[str]:
+    """The lines ``check`` prints under a failing check (the message flush left, the rest
+    indented by two)."""
+    lines: list[str] = []
+    for kind, part in failure_parts(c, lang):
+        indent = "" if kind == "message" else "  "
+        lines.extend(f"{indent}{line}" for line in part)
+    return lines
+
+
+def render(report: GradeReport, stream: TextIO, lang: str | None = None) -> None:
+    lang = lang or report.lang or DEFAULT_LANG
     w = stream.write
     w(f"lstm-grader: {report.submission}\n")
-    if report.output:
-        w(f"\n{report.output}\n")
+    output = field_text(report, "output", lang)
+    if output:
+        w(f"\n{output}\n")
     for ex in report.exercises:
         w(f"\n== {ex.name} ({ex.class_name}): {ex.score:g} / {ex.max_score:g}\n")
         for c in ex.checks:
-            mark = "PASS" if c.passed else "FAIL"
-            w(f"  [{mark}] {c.category}: {c.title} ({c.score:g}/{c.max_score:g})\n")
-        if ex.note:
-            w(f"  {ex.note}\n")
+            w(f"  [{status_word(c, lang)}] {check_line(c, lang)} "
+              f"({c.score:g}/{c.max_score:g})\n")
+        note = field_text(ex, "note", lang)
+        if note:
+            w(f"  {note}\n")
         for c in ex.checks:
             if c.passed:
                 continue
             w(f"\n  --- {c.full_id}\n")
-            for line in c.message.splitlines():
+            for line in failure_block(c, lang):
                 w(f"  {line}\n")
-            if c.example is not None:
-                for line in example_lines(c.example):
-                    w(f"    {line}\n")
-            if c.expected or c.got:
-                w(f"    expected: {c.expected}\n    got:      {c.got}\n")
-            if c.traceback:
-                w("    your code's traceback:\n")
-                for line in c.traceback.rstrip().splitlines():
-                    w(f"      {line}\n")
-            if c.hint:
-                w(f"    hint: {c.hint}\n")
-    w(f"\nTotal: {report.score:g} / {report.max_score:g}")
-    failed = [c for c in report.checks if not c.passed]
-    if failed:
-        first = failed[0]
-        w(f" — {len(failed)} check(s) failed. Start with {first.full_id}: {first.hint}\n")
-    else:
-        w(" — every check passed.\n")
+    w(f"\n{total_line(report, lang)}\n")
+    w(f"{next_step_line(report, lang)}\n")
