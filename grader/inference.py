@@ -356,8 +356,9 @@ def describe(src: Tensor, student_names: list[str], student_shapes: list[tuple[i
     if concat:
         parts.append(Msg("layout.desc.concat", inputs=concat[0]))
     if bias_params:
-        parts.append(Msg({1: "layout.desc.one_bias", 2: "layout.desc.two_biases"}.get(
-            bias_params, "layout.desc.biases"), n=bias_params))
+        parts.append(Msg("layout.desc.one_bias") if bias_params == 1 else
+                     Msg("layout.desc.two_biases") if bias_params == 2 else
+                     Msg("layout.desc.biases", n=bias_params))
     if transposed:
         parts.append(Msg("layout.desc.transposed", names=", ".join(transposed)))
     return join(*parts, sep="; ") if parts else Msg("layout.desc.per_gate")
