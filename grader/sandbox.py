@@ -137,10 +137,28 @@ class SandboxRunner:
         self._proc: subprocess.Popen[bytes] | None = None
         self._dir: Path | None = None
         self._to_child = self._from_child = -1
+        self._loaded = False  # whether load_header was sent to the current process
         self.starts = 0
 
     # -- life cycle -----------------------------------------------------------------------
+    def prestart(self) -> None:
+        """Start the worker's interpreter now (it imports torch, then waits for the load).
+
+        Batch grading calls this for the *next* submission's runner while the current one is
+        graded, so the start-up overlaps other work. The process is this runner's own and
+        has run no student code yet: the first request sends ``load_header`` to it."""
+        if self._proc is None:
+            self._spawn()
+
     def _start(self) -> None:
+        if self._proc is None:
+            self._spawn()
+        self._loaded = True
+        reply, _ = self._exchange(self.load_header, None, self.start_timeout)
+        self.load_reply = reply
+        _raise_for_error(reply)
+
+    def _spawn(self) -> None:
         # <dir>/runtime: the worker's code (read-only in bwrap); <dir>/home: the only place
         # the submission may write; <dir>/*.txt: its captured output.
         self._dir = Path(tempfile.mkdtemp(prefix="lstm-grader-worker-"))
@@ -191,9 +209,6 @@ class SandboxRunner:
             os.close(child_write)
         self._to_child, self._from_child = parent_write, parent_read
         self.starts += 1
-        reply, _ = self._exchange(self.load_header, None, self.start_timeout)
-        self.load_reply = reply
-        _raise_for_error(reply)
 
     def _bwrap_args(self, runtime: Path, home: Path) -> list[str]:
         args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
@@ -233,6 +248,7 @@ class SandboxRunner:
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
+        self._loaded = False
         for fd in (self._to_child, self._from_child):
             if fd >= 0:
                 try:
@@ -262,7 +278,7 @@ class SandboxRunner:
     # -- requests -------------------------------------------------------------------------
     def request(self, header: dict[str, Any], tensors: Tensors | None = None,
                 timeout: float | None = None) -> tuple[dict[str, Any], Tensors]:
-        if self._proc is None:
+        if self._proc is None or not self._loaded:
             self._start()
         reply, out = self._exchange(header, tensors, timeout or self.request_timeout)
         _raise_for_error(reply)
