@@ -62,7 +62,8 @@ def progress_bar(stream: TextIO, submission: str | Path,
         def update(exercise: str, step: str, done: int, total: int) -> None:
             description = (tr("ui.running", lang, exercise=exercise, check=step) if step
                            else tr("ui.finishing", lang))
-            bar.update(task, description=description, completed=done, total=total)
+            # Drawn at once rather than at the next tick, so the bar names the running check.
+            bar.update(task, description=description, completed=done, total=total, refresh=True)
 
         yield update
 
