@@ -17,6 +17,8 @@ from grader import __version__
 from grader.config import GradeConfig
 from grader.errors import ConfigError
 from grader.exercises import DEFAULT_EXERCISES, EXERCISES
+from grader.i18n import LANGS
+from grader.results import GradeReport
 
 
 class ExitCode(enum.IntEnum):
@@ -42,6 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Hypothesis examples per check (default 12)")
         p.add_argument("--all-cells", action="store_true",
                        help="for notebooks: run every code cell, not only the definitions")
+        p.add_argument("--rubric", type=Path, default=None,
+                       help="a TOML rubric (exercises, settings, points and visibility per "
+                            "check; docs/rubric.md); --exercise and --examples override it")
+        p.add_argument("--html", type=Path, default=None, metavar="REPORT.html",
+                       help="also write a self-contained HTML report with plots of your "
+                            "cell against the reference")
+        lang_option(p)
+
+    def lang_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--lang", choices=LANGS, default=None,
+                       help="language of the feedback: en (English, the default) or es "
+                            "(español); overrides the configuration's lang")
 
     check = sub.add_parser("check", help="check your own file and see what to fix")
     common(check)
@@ -49,18 +63,39 @@ def build_parser() -> argparse.ArgumentParser:
     common(grade)
     grade.add_argument("--out", type=Path, default=Path("results.json"),
                        help="where to write results.json (default ./results.json)")
+    grade.add_argument("--format", choices=("gradescope", "prairielearn", "junit"),
+                       default="gradescope",
+                       help="results format: gradescope (default), prairielearn or junit")
     demo = sub.add_parser("demo", help="grade the bundled example and show the report")
     demo.add_argument("--out", type=Path, default=None,
                       help="also write the example's results.json here")
+    lang_option(demo)
+    from grader import handout, validate
+
+    validate.add_parser(sub)
+    handout.add_parser(sub)
+    from grader import autograder, batch
+
+    batch.add_parser(sub)
+    autograder.add_parser(sub)
     return parser
 
 
 def _config(args: argparse.Namespace, **overrides: object) -> GradeConfig:
-    config = GradeConfig(**overrides)  # type: ignore[arg-type]
+    if getattr(args, "rubric", None) is not None:
+        from grader.rubric import load_rubric
+
+        config = load_rubric(args.rubric).config.with_(**overrides)
+    else:
+        config = GradeConfig(**overrides)  # type: ignore[arg-type]
     if getattr(args, "examples", None) is not None:
         config = config.with_(max_examples=args.examples)
     if getattr(args, "all_cells", False):
         config = config.with_(notebook_all_cells=True)
+    if getattr(args, "html", None) is not None:
+        config = config.with_(visuals=True)  # what the HTML report plots
+    if getattr(args, "lang", None):
+        config = config.with_(lang=args.lang)
     return config
 
 
@@ -83,16 +118,36 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     from grader.engine import grade
-    from grader.reports import gradescope, text
+    from grader.i18n import tr
+    from grader.reports import gradescope, terminal
 
+    if args.command in ("batch", "gradescope"):
+        from grader import autograder, batch
+
+        return (batch if args.command == "batch" else autograder).command(args)
+    if args.command in ("validate", "handout"):
+        from grader import handout, validate
+
+        return (validate if args.command == "validate" else handout).command(args)
     exercises = tuple(args.exercise or DEFAULT_EXERCISES) if hasattr(args, "exercise") else ()
+    if getattr(args, "rubric", None) is not None and not args.exercise:
+        from grader.rubric import load_rubric
+
+        exercises = load_rubric(args.rubric).exercises
     if args.command == "check":
-        report = grade(args.path, exercises, _config(args, only_visible=True))
-        text.render(report, sys.stdout)
+        config = _config(args, only_visible=True)
+        with terminal.progress_bar(sys.stdout, args.path, config.lang) as progress:
+            report = grade(args.path, exercises, config, progress=progress)
+        terminal.render(report, sys.stdout)
+        _say_hidden(exercises, config)
+        _write_html(args.html, report)
         return ExitCode.OK if report.all_passed else ExitCode.CHECKS_FAILED
     if args.command == "grade":
         report = grade(args.path, exercises, _config(args))
-        _write_atomic(args.out, report, gradescope.render)
+        from grader.reports.formats import get_format
+
+        _write_atomic(args.out, report, get_format(args.format).render)
+        _write_html(args.html, report)
         print(f"lstm-grader: {report.score:g} / {report.max_score:g} -> {args.out}")
         return ExitCode.OK
     if args.command == "demo":
@@ -100,13 +155,36 @@ def _dispatch(args: argparse.Namespace) -> int:
         if not example.is_file():
             raise ConfigError(f"the bundled example is missing ({example}); reinstall "
                               "lstm-grader from a full checkout")
-        report = grade(example, DEFAULT_EXERCISES, _config(args))
-        text.render(report, sys.stdout)
+        config = _config(args)
+        with terminal.progress_bar(sys.stdout, example, config.lang) as progress:
+            report = grade(example, DEFAULT_EXERCISES, config, progress=progress)
+        terminal.render(report, sys.stdout)
         if args.out is not None:
             _write_atomic(args.out, report, gradescope.render)
-            print(f"results.json written to {args.out}")
+            print(tr("ui.results_written", report.lang, path=args.out))
         return ExitCode.OK
     raise ConfigError(f"unknown command {args.command!r}")
+
+
+def _say_hidden(exercises: tuple[str, ...], config: GradeConfig) -> None:
+    """Tell a student how many of the rubric's checks run only when the work is graded."""
+    from grader.rubric import hidden_checks
+
+    hidden = hidden_checks(exercises, config)
+    if hidden:
+        print(f"\n{hidden} more check{'s' if hidden != 1 else ''} of this rubric "
+              f"{'are' if hidden != 1 else 'is'} not run here: hidden checks run only when "
+              f"your work is graded.")
+
+
+def _write_html(path: Path | None, report: GradeReport) -> None:
+    if path is None:
+        return
+    from grader.i18n import tr
+    from grader.reports import html
+
+    _write_atomic(path, report, html.render)
+    print(tr("ui.html_written", report.lang, path=path))
 
 
 def _write_atomic(path: Path, report: object, render: object) -> None:
