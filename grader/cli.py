@@ -138,8 +138,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         config = _config(args, only_visible=True)
         with terminal.progress_bar(sys.stdout, args.path, config.lang) as progress:
             report = grade(args.path, exercises, config, progress=progress)
-        terminal.render(report, sys.stdout)
-        _say_hidden(exercises, config)
+        terminal.render(report, sys.stdout, notes=_hidden_note(exercises, config))
         _write_html(args.html, report)
         return ExitCode.OK if report.all_passed else ExitCode.CHECKS_FAILED
     if args.command == "grade":
@@ -166,15 +165,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     raise ConfigError(f"unknown command {args.command!r}")
 
 
-def _say_hidden(exercises: tuple[str, ...], config: GradeConfig) -> None:
+def _hidden_note(exercises: tuple[str, ...], config: GradeConfig) -> list[str]:
     """Tell a student how many of the rubric's checks run only when the work is graded."""
+    from grader.i18n import tr
     from grader.rubric import hidden_checks
 
     hidden = hidden_checks(exercises, config)
-    if hidden:
-        print(f"\n{hidden} more check{'s' if hidden != 1 else ''} of this rubric "
-              f"{'are' if hidden != 1 else 'is'} not run here: hidden checks run only when "
-              f"your work is graded.")
+    if not hidden:
+        return []
+    return [tr("ui.hidden_checks.one" if hidden == 1 else "ui.hidden_checks.many", config.lang,
+               n=hidden)]
 
 
 def _write_html(path: Path | None, report: GradeReport) -> None:
