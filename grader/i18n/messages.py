@@ -606,6 +606,18 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "es": "Informe HTML con gráficos: {path}"},
     # -- the terminal (grader/reports/terminal.py) and the pytest plugin ------------------------
     "ui.loading": {"en": "Loading {file}", "es": "Cargando {file}"},
+    "ui.hidden_checks.one": {
+        "en": "{n} more check of this rubric is not run here: hidden checks run only when your "
+              "work is graded.",
+        "es": "{n} comprobación más de esta rúbrica no se ejecuta aquí: las comprobaciones "
+              "ocultas solo se ejecutan cuando se califica tu trabajo.",
+    },
+    "ui.hidden_checks.many": {
+        "en": "{n} more checks of this rubric are not run here: hidden checks run only when "
+              "your work is graded.",
+        "es": "{n} comprobaciones más de esta rúbrica no se ejecutan aquí: las comprobaciones "
+              "ocultas solo se ejecutan cuando se califica tu trabajo.",
+    },
     "ui.finishing": {"en": "Finishing", "es": "Terminando"},
     "ui.results_written": {"en": "results.json written to {path}",
                            "es": "results.json escrito en {path}"},

@@ -10,7 +10,7 @@ drops the colours and keeps the layout; PASS/FAIL are words, so nothing depends 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
@@ -68,11 +68,13 @@ def progress_bar(stream: TextIO, submission: str | Path,
         yield update
 
 
-def render(report: GradeReport, stream: TextIO, lang: str | None = None) -> None:
-    """The report in ``lang`` (default: the report's): drawn on a terminal, plain otherwise."""
+def render(report: GradeReport, stream: TextIO, lang: str | None = None,
+           notes: Sequence[str] = ()) -> None:
+    """The report in ``lang`` (default: the report's): drawn on a terminal, plain otherwise.
+    ``notes`` (already in ``lang``) come just before the total, so the next step stays last."""
     lang = lang or report.lang or DEFAULT_LANG
     if not is_terminal(stream):
-        text.render(report, stream, lang)
+        text.render(report, stream, lang, notes)
         return
     from rich import box
     from rich.padding import Padding
@@ -112,6 +114,9 @@ def render(report: GradeReport, stream: TextIO, lang: str | None = None) -> None
                 # Indented as a block, so that wrapped lines keep the indentation.
                 console.print(Padding(Text("\n".join(lines), style=_PART_STYLES[kind]),
                                       (0, 0, 0, 0 if kind == "message" else 2)))
+    for note in notes:
+        console.print()
+        console.print(Text(note))
     console.print()
     failed = not report.all_passed
     console.print(Text(total_line(report, lang), style="bold red" if failed else "bold green"))

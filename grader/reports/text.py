@@ -8,6 +8,7 @@ colour on a terminal, and the pytest plugin reuses ``failure_block`` for each fa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TextIO
 
 from grader.i18n import DEFAULT_LANG, field_text, tr
@@ -62,7 +63,9 @@ def failure_block(c: CheckResult, lang: str = DEFAULT_LANG) -> list[str]:
     return lines
 
 
-def render(report: GradeReport, stream: TextIO, lang: str | None = None) -> None:
+def render(report: GradeReport, stream: TextIO, lang: str | None = None,
+           notes: Sequence[str] = ()) -> None:
+    """The report in ``lang`` (default: the report's); ``notes`` go just before the total."""
     lang = lang or report.lang or DEFAULT_LANG
     w = stream.write
     w(f"lstm-grader: {report.submission}\n")
@@ -83,5 +86,7 @@ def render(report: GradeReport, stream: TextIO, lang: str | None = None) -> None
             w(f"\n  --- {c.full_id}\n")
             for line in failure_block(c, lang):
                 w(f"  {line}\n")
+    for note in notes:
+        w(f"\n{note}\n")
     w(f"\n{total_line(report, lang)}\n")
     w(f"{next_step_line(report, lang)}\n")
