@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import platform
 import re
@@ -43,6 +44,26 @@ def _isolate_hypothesis() -> None:
     hypothesis.configuration.set_hypothesis_home_dir(_hypothesis_home.name)
 
 
+def _one_thread(fn: Callable[..., GradeReport]) -> Callable[..., GradeReport]:
+    """Run ``fn`` with one intra-op torch thread in this (the grader's) process.
+
+    The grader's own tensors are tiny (sizes up to ``max_size``), so a second thread never
+    pays, while it competes for the cores with the worker (and with the other submissions of
+    a batch): measured on a busy 2-core machine, a grade took 15-25 s with torch's default two
+    threads and 5-6 s with one (docs/benchmarks.md). The caller's setting is restored."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> GradeReport:
+        previous = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            torch.set_num_threads(previous)
+
+    return wrapper
+
+
 def sandbox_runner(load_header: dict[str, Any], config: GradeConfig) -> Runner:
     return SandboxRunner(load_header, request_timeout=config.request_timeout_s,
                          start_timeout=config.start_timeout_s, threads=config.worker_threads,
@@ -80,6 +101,7 @@ def environment(config: GradeConfig, isolation: str) -> dict[str, Any]:
     }
 
 
+@_one_thread
 def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
           config: GradeConfig | None = None, runner_factory: RunnerFactory = sandbox_runner,
           progress: Progress | None = None) -> GradeReport:
