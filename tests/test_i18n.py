@@ -182,6 +182,24 @@ def rendered(report: GradeReport, lang: str) -> str:
     return "\n".join([plain.getvalue(), drawn.getvalue(), *markdown])
 
 
+def untranslated(report: GradeReport) -> list[str]:
+    """Student-facing fields holding plain text (no message key behind them), so a writer
+    could only show them in English. Short formulas and values ("0 < f < 1", "torch.float64")
+    are the same in every language and are allowed."""
+    found = []
+    objects = [(report, "report", ("output",))]
+    objects += [(ex, ex.name, ("note",)) for ex in report.exercises]
+    objects += [(c, c.full_id, ("title", "message", "hint", "expected", "got"))
+                for c in report.checks]
+    for obj, where, names in objects:
+        for name in names:
+            value = str(getattr(obj, name) or "")
+            if value and name not in obj.i18n and re.search(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}",
+                                                            value):
+                found.append(f"{where}.{name}: {value[:100]}")
+    return found
+
+
 SPANISH_CASES = [
     ("lstm_cell", "bug_missing_tanh_on_c.py"),        # diagnosis, layout inference fallback
     ("lstm_cell", "bug_uses_builtin_lstm_cell.py"),   # integrity: the exercise gets no credit
@@ -194,6 +212,8 @@ def test_a_spanish_report_leaves_no_english_template_text(exercise: str, name: s
     report = graded(ZOO / exercise / name, exercise)
     assert not report.all_passed
     out = rendered(report, "es")
+    assert not untranslated(report)
+    assert any(c.category == "speed" for c in report.checks)  # its message is covered too
     left = sorted(f for f in english_fragments() if f in out)
     assert not left, f"English left in the Spanish report of {name}: {left}"
     # Short labels are checked where they stand: at the start of a line.
@@ -212,6 +232,7 @@ def test_a_file_that_does_not_load_reads_in_spanish(tmp_path: Path) -> None:
     broken.write_text("class LSTMCell(:\n    pass\n", encoding="utf-8")
     report = graded(broken, "lstm_cell")
     out = rendered(report, "es")
+    assert not untranslated(report)
     assert not [f for f in english_fragments() if f in out]
     assert "error de sintaxis" in out
     assert next_step_line(report) == (
@@ -243,3 +264,17 @@ def test_lang_reaches_the_config_and_defaults_to_the_config() -> None:
 def test_an_unknown_lang_in_a_config_says_what_to_choose() -> None:
     with pytest.raises(ConfigError, match=r"choose one of en, es"):
         GradeConfig(lang="fr")
+
+
+def test_plain_english_in_a_result_field_is_flagged() -> None:
+    from grader.i18n import Msg, set_field
+    from grader.results import CheckResult, ExerciseResult
+
+    c = CheckResult("speed.vs_pytorch", "lstm_cell", "speed", "t", 0.0, 0.0, True)
+    set_field(c, "title", Msg("check.speed.vs_pytorch.title"))
+    set_field(c, "expected", "0 < f < 1")  # a formula: the same in every language
+    ok = GradeReport("x.py", [ExerciseResult("lstm_cell", "LSTMCell", [c])], 0.0)
+    assert untranslated(ok) == []
+    set_field(c, "message", "Not graded here for information")
+    assert untranslated(ok) == ["lstm_cell/speed.vs_pytorch.message: "
+                                "Not graded here for information"]

@@ -32,9 +32,10 @@ import torch
 from grader.checks.base import CheckFailed, Context, Outcome, check
 from grader.client import Timing
 from grader.config import GradeConfig
+from grader.i18n import Msg
 
 PHASES = ("forward", "forward_backward")
-_PHASE_NAMES = {"forward": "forward", "forward_backward": "forward+backward"}
+_PHASE_NAMES = {"forward": "forward", "forward_backward": "forward+backward"}  # as in code
 
 
 # -- statistics (pure) -------------------------------------------------------------------------
@@ -122,13 +123,12 @@ def confidence(stats: PhaseStats, bands: Sequence[tuple[float, float]]) -> tuple
     """("high" | "low", why): high when the whole interval lies in the ratio's band."""
     band = band_of(stats.ratio, bands)
     lo, hi = band_of(stats.low, bands), band_of(stats.high, bands)
-    interval = (f"{round(stats.coverage * 100)}% interval {stats.low:.2f}–{stats.high:.2f}× "
-                f"over {stats.rounds} rounds")
+    interval = Msg("speed.interval", coverage=round(stats.coverage * 100),
+                   low=f"{stats.low:.2f}", high=f"{stats.high:.2f}", rounds=stats.rounds)
     if lo.index == hi.index == band.index:
-        return "high", f"the {interval} lies inside the band, so a regrade lands there too"
+        return "high", Msg("speed.confidence_high", interval=interval)
     edges = [f"{bands[i][0]:g}×" for i in range(lo.index, hi.index) if i < len(bands)]
-    return "low", (f"the {interval} crosses the band edge at {', '.join(edges)}; a regrade "
-                   f"may land in the neighbouring band")
+    return "low", Msg("speed.confidence_low", interval=interval, edges=", ".join(edges))
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -167,7 +167,7 @@ def vs_pytorch(ctx: Context) -> str | Outcome:
     planned = planned_device(config)
     device, note = planned, ""
     if planned == "cuda" and not ctx.client.devices()["cuda"]:
-        device, note = "cpu", "no GPU is visible to the process that runs your code"
+        device, note = "cpu", Msg("speed.no_gpu")
     seq_len, batch, input_size, hidden = workload_for(config, device)
     sequence = ex.kind == "sequence"
     args = [input_size, hidden] + ([config.speed_layers] if sequence else [])
@@ -180,8 +180,8 @@ def vs_pytorch(ctx: Context) -> str | Outcome:
         precision=config.speed_precision)
     graded = is_graded(config, device) and device == planned
     if not note and not graded:
-        note = ("the rubric grades speed on a GPU only" if config.speed_mode == "auto"
-                else "the rubric makes the speed check informational")
+        note = (Msg("speed.gpu_only") if config.speed_mode == "auto"
+                else Msg("speed.informational"))
     return judge(ctx, timing, device, graded, note)
 
 
@@ -198,16 +198,17 @@ def judge(ctx: Context, timing: Timing, device: str, graded: bool, note: str) ->
     baseline = "nn.GRU" if ex.kind == "gru" else "nn.LSTM"
     hw = timing.hardware
     seq_len, batch, input_size, hidden = workload_for(config, device)
-    where = (f"on {hw.get('device_name') or device} ({device}, {hw.get('threads', '?')} "
-             f"thread(s), {hw.get('precision', 'float32')})")
-    what = (f"your {ex.class_name} in a loop over {seq_len} time steps"
-            if ex.kind != "sequence" else f"your {ex.class_name}")
-    message = (
-        f"{what} takes {scored.ratio:.2f}× the time of {baseline} for "
-        f"{_PHASE_NAMES[config.speed_metric]} ({_PHASE_NAMES[other]}: "
-        f"{stats[other].ratio:.2f}×), {where}, sequence {seq_len}, batch {batch}, input "
-        f"{input_size}, hidden {hidden}. Band {band.label} "
-        f"({band.fraction:.0%} of the points); confidence {level}: {why}.")
+    where = Msg("speed.where", device_name=hw.get("device_name") or device, device=device,
+                threads=hw.get("threads", "?"), precision=hw.get("precision", "float32"))
+    what = (Msg("speed.what_loop", cls=ex.class_name, steps=seq_len)
+            if ex.kind != "sequence" else Msg("speed.what", cls=ex.class_name))
+    message = Msg(
+        "speed.message", what=what, ratio=f"{scored.ratio:.2f}", baseline=baseline,
+        phase=_PHASE_NAMES[config.speed_metric], other_phase=_PHASE_NAMES[other],
+        other_ratio=f"{stats[other].ratio:.2f}", where=where, seq_len=seq_len, batch=batch,
+        input_size=input_size, hidden=hidden, band=band.label,
+        percent=f"{band.fraction:.0%}",
+        level=Msg("speed.level_high") if level == "high" else Msg("speed.level_low"), why=why)
     extra: dict[str, Any] = {
         "ratio": round(scored.ratio, 3),
         "speed": {
@@ -223,8 +224,8 @@ def judge(ctx: Context, timing: Timing, device: str, graded: bool, note: str) ->
         },
     }
     if not graded:
-        return Outcome(f"Not graded here ({note}); for information: {message}",
+        return Outcome(Msg("speed.not_graded", note=note, message=message),
                        informational=True, extra=extra)
     if band.fraction == 0.0:
-        raise CheckFailed(f"too slow: {message}", extra=extra)
+        raise CheckFailed(Msg("speed.too_slow", message=message), extra=extra)
     return Outcome(message, fraction=band.fraction, extra=extra)

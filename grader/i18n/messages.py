@@ -604,6 +604,47 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ui.next.hint": {"en": "start with {check}. {hint}", "es": "empieza por {check}. {hint}"},
     "ui.html_written": {"en": "HTML report with plots: {path}",
                         "es": "Informe HTML con gráficos: {path}"},
+    # -- the speed check (grader/checks/speed.py) ---------------------------------------------
+    "speed.message": {
+        "en": "{what} takes {ratio}× the time of {baseline} for {phase} ({other_phase}: "
+              "{other_ratio}×), {where}, sequence {seq_len}, batch {batch}, input {input_size}, "
+              "hidden {hidden}. Band {band} ({percent} of the points); confidence {level}: "
+              "{why}.",
+        "es": "{what} tarda {ratio}× el tiempo de {baseline} en {phase} ({other_phase}: "
+              "{other_ratio}×), {where}, secuencia {seq_len}, lote {batch}, entrada "
+              "{input_size}, oculto {hidden}. Banda {band} ({percent} de los puntos); "
+              "confianza {level}: {why}.",
+    },
+    "speed.what_loop": {"en": "your {cls} in a loop over {steps} time steps",
+                        "es": "tu {cls} en un bucle de {steps} pasos de tiempo"},
+    "speed.what": {"en": "your {cls}", "es": "tu {cls}"},
+    "speed.where": {"en": "on {device_name} ({device}, {threads} thread(s), {precision})",
+                    "es": "en {device_name} ({device}, {threads} hilo(s), {precision})"},
+    "speed.level_high": {"en": "high", "es": "alta"},
+    "speed.level_low": {"en": "low", "es": "baja"},
+    "speed.interval": {"en": "{coverage}% interval {low}–{high}× over {rounds} rounds",
+                       "es": "intervalo del {coverage}% {low}–{high}× en {rounds} rondas"},
+    "speed.confidence_high": {
+        "en": "the {interval} lies inside the band, so a regrade lands there too",
+        "es": "el {interval} queda dentro de la banda, así que una nueva calificación también "
+              "caería en ella",
+    },
+    "speed.confidence_low": {
+        "en": "the {interval} crosses the band edge at {edges}; a regrade may land in the "
+              "neighbouring band",
+        "es": "el {interval} cruza el límite de banda en {edges}; una nueva calificación "
+              "podría caer en la banda vecina",
+    },
+    "speed.no_gpu": {"en": "no GPU is visible to the process that runs your code",
+                     "es": "el proceso que ejecuta tu código no ve ninguna GPU"},
+    "speed.gpu_only": {"en": "the rubric grades speed on a GPU only",
+                       "es": "la rúbrica solo califica la velocidad en una GPU"},
+    "speed.informational": {"en": "the rubric makes the speed check informational",
+                            "es": "la rúbrica hace que la comprobación de velocidad sea "
+                                  "informativa"},
+    "speed.not_graded": {"en": "Not graded here ({note}); for information: {message}",
+                         "es": "No se califica aquí ({note}); a título informativo: {message}"},
+    "speed.too_slow": {"en": "too slow: {message}", "es": "demasiado lento: {message}"},
     # -- the terminal (grader/reports/terminal.py) and the pytest plugin ------------------------
     "ui.loading": {"en": "Loading {file}", "es": "Cargando {file}"},
     "ui.hidden_checks.one": {
@@ -752,6 +793,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "html.legend_yours": {"en": "your {name}", "es": "tu {name}"},
     "html.legend_reference": {"en": "reference {name}", "es": "{name} de referencia"},
+    "html.legend_zero": {"en": "exactly 0 (off the log scale)",
+                         "es": "exactamente 0 (fuera de la escala logarítmica)"},
     "html.grad_zero": {
         "en": "Your gradient is exactly 0 at {n} of {total} time steps (left out: a log scale "
               "cannot show 0): through your code, the loss does not depend on those inputs.",
