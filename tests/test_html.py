@@ -242,3 +242,30 @@ def test_check_and_grade_write_the_html_report(tmp_path: Path) -> None:
     page = Tags(es.read_text(encoding="utf-8"))
     assert page.all("html")[0]["lang"] == "es" and len(page.all("img")) == 3
     assert (tmp_path / "results.json").is_file()
+
+
+def test_a_gradient_that_dies_is_said_in_words_and_a_stack_has_no_gate_view() -> None:
+    # Plot data as grader/visuals.py gives it for the stack, small: two layers, no gates,
+    # and a student whose gradient is exactly 0 before the last step (state not carried).
+    def panel(name: str, layer: int, shift: float) -> dict:
+        return {"name": name, "layer": layer, "student": [[0.1 + shift, None, 0.3]],
+                "reference": [[0.1, 0.2, 0.3]]}
+    visuals = {"exercise": "lstm", "kind": "sequence", "steps": 3, "hidden": 1, "layers": 2,
+               "states": [panel("c", 1, 0.5), panel("h", 1, 0.0), panel("c", 2, 0.0),
+                          panel("h", 2, 0.0)],
+               "gradients": {"steps": 4, "hidden": 1, "forget_bias": 1.0,
+                             "student": [0.0, 0.0, 0.0, 0.5], "reference": [0.01, 0.1, 0.2, 0.5],
+                             "rnn": [1e-9, 1e-6, 1e-3, 0.5]},
+               "gate_diffs": {"c1": 0.5, "h1": 0.0, "c2": 0.0, "h2": 0.0}}
+    report = _hostile_report(visuals)
+    report.exercises[0].name, report.exercises[0].class_name = "lstm", "LSTM"
+    page = Tags(html.to_html(report))
+    assert [a["data-plot"] for a in page.all("figure")] == ["states", "gradients"]
+    words = page.words
+    assert "gate activations are measured for the lesson's LSTM cell only" in words
+    assert "Your gradient is exactly 0 at 3 of 4 time steps" in words
+    assert "Largest difference: cell state (c), layer 1, up to 0.5." in words
+    assert {a["data-panel"] for a in page.all("li") if a.get("class") == "bad"} == {"c1"}
+    es = Tags(html.to_html(report, "es")).words
+    assert "Tu gradiente es exactamente 0 en 3 de 4 pasos de tiempo" in es
+    assert "estado de la celda (c), capa 1" in es

@@ -303,7 +303,8 @@ class _Page:
             (tr("html.rnn", self.lang), grads.get("rnn", []), "#7f7f7f"),
         ]
         png = plots.gradient_norms(series, tr("html.time_step", self.lang),
-                                   tr("html.grad_norm", self.lang))
+                                   tr("html.grad_norm", self.lang),
+                                   tr("html.legend_zero", self.lang))
         bias = grads.get("forget_bias")
         caption = tr("html.gradients_caption", self.lang, bias=_num(bias)) if bias is not None \
             else tr("html.gradients_caption_plain", self.lang)

@@ -23,11 +23,11 @@ DIFF_FLOOR = 1e-6
 DPI = 100
 
 
-def _figure(width: float, height: float, layout: str | None = None) -> Any:
+def _figure(width: float, height: float) -> Any:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=DPI, layout=layout)
+    fig = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(fig)
     return fig
 
@@ -108,11 +108,16 @@ def heatmaps(panels: Sequence[dict[str, Any]], title: Callable[[dict[str, Any]],
 
 
 def gradient_norms(series: Sequence[tuple[str, Sequence[float | None], str]], x_label: str,
-                   y_label: str) -> bytes:
+                   y_label: str, zero_label: str = "") -> bytes:
     """‖∂L/∂x_t‖ per time step on a log scale; one line per (label, values, colour).
-    Zeros and missing values are left out (a log scale cannot show them)."""
+    A log scale cannot show 0: exact zeros are drawn as triangles on the bottom edge (labelled
+    ``zero_label``), missing values are left out."""
+    from matplotlib.transforms import blended_transform_factory
+
     fig = _figure(7.5, 3.6)
+    fig.set_layout_engine("constrained")  # one axes: cheap, and fits the labels
     ax = fig.subplots()
+    bottom_edge = blended_transform_factory(ax.transData, ax.transAxes)
     drawn = False
     for label, values, colour in series:
         y = np.array([math.nan if v is None or not v > 0 else float(v) for v in values])
@@ -120,6 +125,11 @@ def gradient_norms(series: Sequence[tuple[str, Sequence[float | None], str]], x_
         if np.isfinite(y).any():
             drawn = True
         ax.plot(x, y, marker="o", markersize=3, linewidth=1.6, label=label, color=colour)
+        zeros = [t for t, v in zip(x, values, strict=True) if v is not None and not v > 0]
+        if zeros:
+            ax.plot(zeros, [0.0] * len(zeros), linestyle="none", marker="v", markersize=6,
+                    color=colour, transform=bottom_edge, clip_on=False,
+                    label=zero_label or None)
     if drawn:
         ax.set_yscale("log")
     ax.set_xlabel(x_label, fontsize=9)
