@@ -4,7 +4,9 @@ It grades, under the rubric's settings,
 
 1. the reference solution of each of the rubric's exercises: it must get full marks;
 2. every known mistake of those exercises (``reference/mistakes.py``): each must lose points,
-   and in its declared category when a mistake declares one;
+   in the category that targets it: every known mistake computes another function than the
+   reference, which ``equivalence`` targets for a cell and ``sequence`` for the stack (a
+   mistake may declare another ``category``);
 3. optionally an instructor's past submissions (``--submissions DIR``), each with an expected
    verdict: ``# expect: pass`` or ``# expect: fail CATEGORY`` (or a check id) in the file's
    first lines, or in ``DIR/expected.toml``.
@@ -84,7 +86,7 @@ class Job:
     source: str = ""                # trusted code, graded in process (reference, mistake)
     path: str = ""                  # an untrusted submission, graded in the sandbox
     expect: Expectation | None = None
-    category: str = ""              # a mistake's declared category, if any
+    category: str = ""              # the category that must take points from a mistake
 
 
 @dataclass
@@ -96,8 +98,10 @@ class Graded:
     max_score: float = 0.0
     failed: dict[str, list[str]] = field(default_factory=dict)   # exercise -> check ids
     categories: list[str] = field(default_factory=list)          # failed categories
+    lost: list[str] = field(default_factory=list)    # failed checks that cost points
     error: str = ""                 # the grading itself failed (a grader error)
     seconds: float = 0.0
+    cpu_s: float = 0.0              # CPU time of the grading process (not a sandbox's)
 
     @property
     def failed_ids(self) -> set[str]:
@@ -110,7 +114,10 @@ class Graded:
             return False
         if self.job.kind == "reference":
             return not self.failed_ids and self.score == self.max_score > 0
-        expect = self.job.expect or Expectation(False, self.job.category)
+        if self.job.kind == "mistake":
+            return self.score < self.max_score and (not self.job.category or any(
+                c.split(".")[0] == self.job.category for c in self.lost))
+        expect = self.job.expect or Expectation(False)
         if expect.passes:
             return not self.failed_ids and self.score == self.max_score
         lost = self.score < self.max_score
@@ -139,6 +146,11 @@ def _wrapper(class_name: str, build: str) -> str:
             f"        return {build}(*args, **kwargs)\n")
 
 
+def _target(exercise: str) -> str:
+    """The category that targets a wrong function: the stack's outputs, or a cell's."""
+    return "sequence" if EXERCISES[exercise].kind == "sequence" else "equivalence"
+
+
 def jobs_for(exercises: Iterable[str], submissions: Path | None = None,
              default_exercises: tuple[str, ...] = ()) -> list[Job]:
     """The references and known mistakes of ``exercises``, then the submissions in a folder."""
@@ -149,7 +161,7 @@ def jobs_for(exercises: Iterable[str], submissions: Path | None = None,
         jobs.append(Job("reference", "reference", (name,), source=_reference_source(name)))
         for m in for_exercise(name):
             jobs.append(Job("mistake", m.id, (name,), source=_mistake_source(name, m.id),
-                            category=str(getattr(m, "category", "") or "")))
+                            category=str(getattr(m, "category", "") or _target(name))))
     if submissions is not None:
         jobs.extend(read_expectations(submissions, default_exercises or tuple(exercises)))
     return jobs
@@ -246,7 +258,7 @@ def _grade(job: Job, config: GradeConfig) -> Graded:
     from grader.engine import grade, sandbox_runner
     from grader.sandbox import InProcessRunner
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     graded = Graded(job)
     try:
         if job.source:
@@ -264,7 +276,9 @@ def _grade(job: Job, config: GradeConfig) -> Graded:
     for ex in report.exercises:
         graded.failed[ex.name] = [c.check_id for c in ex.checks if not c.passed]
     graded.categories = sorted({c.category for c in report.checks if not c.passed})
+    graded.lost = [c.check_id for c in report.checks if c.score < c.max_score]
     graded.seconds = round(time.monotonic() - started, 2)
+    graded.cpu_s = round(time.process_time() - cpu, 2)
     return graded
 
 
@@ -384,9 +398,14 @@ def render(v: Validation, out: TextIO) -> None:
           f"{': ' + g.error if g.error else ''}: a setting of the rubric makes a correct "
           f"solution fail; loosen it\n")
     for g in v.survivors:
-        where = f" in {g.job.category}" if g.job.category else ""
-        w(f"HOLE: known mistake {g.job.name} ({g.job.exercises[0]}) does not lose points"
-          f"{where}: enable a check that catches it (see the matrix) or raise its points\n")
+        if g.score < g.max_score:
+            w(f"HOLE: known mistake {g.job.name} ({g.job.exercises[0]}) loses points, but "
+              f"not in {g.job.category}, the category that targets it: enable or give "
+              f"points to a {g.job.category} check that catches it (see the matrix)\n")
+        else:
+            w(f"HOLE: known mistake {g.job.name} ({g.job.exercises[0]}) does not lose "
+              f"points: enable a check that catches it (see the matrix) or raise its "
+              f"points\n")
     for g in v.mismatches:
         w(f"MISMATCH: {g.job.name}: expected {g.job.expect}, failed "
           f"{', '.join(sorted(g.failed_ids)) or 'nothing'} ({g.score:g}/{g.max_score:g})\n")
@@ -396,13 +415,16 @@ def render(v: Validation, out: TextIO) -> None:
       f"{n_mistakes - len(v.survivors)}/{n_mistakes} known mistakes caught"
       + (f"; {len(subs) - len(v.mismatches)}/{len(subs)} submissions as expected"
          if subs else "")
-      + f" ({v.seconds:g} s; the speed check is not validated)\n")
+      + f" ({v.seconds:g} s, gradings {sum(g.cpu_s for g in v.graded):.0f} CPU s; "
+        f"the speed check is not validated)\n")
 
 
 def _verdict(g: Graded) -> str:
     if g.job.kind == "reference":
         return "ok" if g.ok else "LOSES POINTS"
-    return "caught" if g.ok else "SURVIVES"
+    if g.ok:
+        return "caught"
+    return "SURVIVES" if g.score >= g.max_score else f"NOT BY {g.job.category.upper()}"
 
 
 # -- command line -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 from grader.cli import main
 from grader.config import GradeConfig
 from grader.errors import ConfigError
-from grader.validate import Expectation, Graded, Job, read_expectations, validate
+from grader.validate import Expectation, Graded, Job, jobs_for, read_expectations, validate
 from reference.mistakes import for_exercise
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,6 +117,18 @@ def test_a_verdict_is_judged_by_score_and_failed_category() -> None:
     assert graded("fail shapes.dtype", ["shapes.dtype"], 9).ok
     assert not graded("fail semantics", ["shapes.dtype"], 9).ok
     assert not graded("fail", ["integrity.no_builtin_rnn"], 10).ok  # 0-point check only
+
+
+def test_a_mistake_must_lose_points_in_the_category_that_targets_it() -> None:
+    def mistake(exercise: str, lost: list[str], score: float) -> Graded:
+        job = next(j for j in jobs_for([exercise]) if j.kind == "mistake")
+        return Graded(job, score, 10.0, {exercise: lost}, lost=lost)
+
+    assert mistake("coupled", ["equivalence.forward"], 4).ok
+    assert not mistake("coupled", ["gradients.match"], 6).ok      # lost, but not there
+    assert not mistake("coupled", [], 10).ok                      # survives
+    assert mistake("lstm", ["sequence.bptt"], 8).ok
+    assert not mistake("lstm", ["gradients.attached"], 9).ok
 
 
 @pytest.mark.slow
