@@ -138,10 +138,10 @@ def _matrix(p: ParamInfo, ref_name: str, ref_shape: tuple[int, ...], prefix: str
 
 
 def _mismatch(student: Sequence[ParamInfo], ref_shapes: dict[str, tuple[int, ...]]) -> str:
-    found = ", ".join(f"{p.name} {tuple(p.shape)}" for p in student) or "no parameters"
+    found = ", ".join(f"{p.name} {tuple(p.shape)}" for p in student) or \
+        Msg("layout.no_parameters")
     wanted = ", ".join(f"{n} {s}" for n, s in ref_shapes.items())
-    return (f"could not match your parameters to the declared layout. Found: {found}. "
-            f"Expected (as in the handout): {wanted}")
+    return Msg("layout.mismatch", found=found, wanted=wanted)
 
 
 _LAYER_SUFFIX = re.compile(r"^(?P<base>.+)_l(?P<k>\d+)$")
@@ -169,14 +169,13 @@ def infer_layout(student: Sequence[ParamInfo], ref: nn.Module, kind: str) -> Lay
     for p in student:
         split = _split_layer(p.name)
         if split is None:
-            raise LayoutError(f"parameter {p.name!r} names no layer; expected per-layer names "
-                              "like cells.0.weight_ih (the handout) or weight_ih_l0 (nn.LSTM)")
+            raise LayoutError(Msg("layout.no_layer", name=repr(p.name)))
         k, local = split
         groups.setdefault(k, []).append(ParamInfo(local, p.shape))
         originals.setdefault(k, {})[local] = p.name
     if sorted(groups) != list(range(len(layers))):
-        raise LayoutError(f"found parameters for layers {sorted(groups)}; expected one cell per "
-                          f"layer, layers 0..{len(layers) - 1}")
+        raise LayoutError(Msg("layout.layers", found=str(sorted(groups)),
+                              last=len(layers) - 1))
     transfers = []
     for k, layer in enumerate(layers):
         cell: nn.Module = layer.cell  # type: ignore[assignment]

@@ -300,7 +300,8 @@ class Context:
             declared = infer_layout(student.params, self.exercise.reference(probe,
                                     torch.float64), self.exercise.kind)
         except LayoutError as exc:
-            declared, declared_error = None, str(exc)
+            # The Msg itself, so that the message reads in the report's language.
+            declared, declared_error = None, exc.args[0] if exc.args else str(exc)
         if declared is not None and self.computes_target(student, declared, probe):
             return declared
         finding = self.infer_layout(student, probe)

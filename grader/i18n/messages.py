@@ -51,6 +51,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "layout.no_mapping": {"en": "no consistent mapping",
                           "es": "no hay una correspondencia coherente"},
+    # Why the declared layout does not fit (grader/layout.py).
+    "layout.mismatch": {
+        "en": "could not match your parameters to the declared layout. Found: {found}. "
+              "Expected (as in the handout): {wanted}",
+        "es": "no se pudieron emparejar tus parámetros con la disposición declarada. "
+              "Encontrados: {found}. Esperados (como en el enunciado): {wanted}",
+    },
+    "layout.no_parameters": {"en": "no parameters", "es": "ningún parámetro"},
+    "layout.no_layer": {
+        "en": "parameter {name} names no layer; expected per-layer names like cells.0.weight_ih "
+              "(the handout) or weight_ih_l0 (nn.LSTM)",
+        "es": "el parámetro {name} no indica ninguna capa; se esperaban nombres por capa como "
+              "cells.0.weight_ih (el enunciado) o weight_ih_l0 (nn.LSTM)",
+    },
+    "layout.layers": {
+        "en": "found parameters for layers {found}; expected one cell per layer, layers "
+              "0..{last}",
+        "es": "se encontraron parámetros para las capas {found}; se esperaba una celda por "
+              "capa, capas 0..{last}",
+    },
     # The layout found (grader/layout.py, grader/inference.py): parts joined by "; ".
     "layout.desc.order": {"en": "gate order {order}", "es": "orden de las puertas {order}"},
     "layout.desc.declared_order": {"en": "gate order as declared",
@@ -620,6 +640,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "speed.what": {"en": "your {cls}", "es": "tu {cls}"},
     "speed.where": {"en": "on {device_name} ({device}, {threads} thread(s), {precision})",
                     "es": "en {device_name} ({device}, {threads} hilo(s), {precision})"},
+    "speed.where_clock": {"en": "{where}, timed in {clock}", "es": "{where}, medido en {clock}"},
+    "speed.clock_cpu": {"en": "CPU time", "es": "tiempo de CPU"},
+    "speed.clock_wall": {"en": "wall-clock time", "es": "tiempo de reloj"},
+    "speed.wall_scored": {
+        "en": "Your code kept the CPU busy {student} of its timed wall-clock time against "
+              "{reference} for the reference, so wall-clock time is scored.",
+        "es": "Tu código mantuvo la CPU ocupada el {student} de su tiempo de reloj medido "
+              "frente al {reference} de la referencia, así que se califica el tiempo de reloj.",
+    },
     "speed.level_high": {"en": "high", "es": "alta"},
     "speed.level_low": {"en": "low", "es": "baja"},
     "speed.interval": {"en": "{coverage}% interval {low}–{high}× over {rounds} rounds",
