@@ -13,12 +13,15 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from grader.i18n import DEFAULT_LANG, field_text, tr
 from grader.reports import text
 from grader.reports.next_step import next_step_line, total_line
 from grader.results import GradeReport
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 Progress = Callable[[str, str, int, int], None]
 
@@ -35,8 +38,8 @@ def is_terminal(stream: TextIO) -> bool:
         return False
 
 
-def _console(stream: TextIO):  # -> rich.console.Console (rich is imported only when drawn)
-    from rich.console import Console
+def _console(stream: TextIO) -> Console:
+    from rich.console import Console  # imported only when something is drawn
 
     # Student text may contain "[...]" or ":name:"; it is never read as markup or emoji.
     return Console(file=stream, force_terminal=True, no_color=bool(os.environ.get("NO_COLOR")),
