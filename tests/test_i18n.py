@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import re
 import string
 from functools import cache
@@ -278,3 +279,37 @@ def test_plain_english_in_a_result_field_is_flagged() -> None:
     set_field(c, "message", "Not graded here for information")
     assert untranslated(ok) == ["lstm_cell/speed.vs_pytorch.message: "
                                 "Not graded here for information"]
+
+
+@pytest.fixture
+def trusted_grading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI grades our own trusted zoo files in process (the sandbox is not the point)."""
+    import functools
+
+    import grader.engine
+
+    monkeypatch.setattr(grader.engine, "grade",
+                        functools.partial(grader.engine.grade, runner_factory=_in_process))
+
+
+@pytest.mark.usefixtures("trusted_grading")
+def test_check_and_grade_with_lang_es_speak_spanish(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    buggy = str(ZOO / "lstm_cell" / "bug_missing_tanh_on_c.py")
+    common = ["--exercise", "lstm_cell", "--examples", "2", "--lang", "es"]
+    assert cli.main(["check", buggy, *common]) == cli.ExitCode.CHECKS_FAILED
+    out = capsys.readouterr().out
+    assert "\x1b[" not in out  # not a terminal: plain text
+    for words in ("[FALLA] equivalencia:", "Ejemplo mínimo que falla", "esperado:",
+                  "pista: ", "Diagnóstico: h = o · c sin tanh"):
+        assert words in out, words
+    assert out.rstrip().splitlines()[-1].startswith(
+        "Siguiente paso: corrige esto en tu forward: h = o · c sin tanh")
+    results = tmp_path / "results.json"
+    assert cli.main(["grade", buggy, *common, "--out", str(results)]) == cli.ExitCode.OK
+    data = json.loads(results.read_text(encoding="utf-8"))
+    assert data["output"].startswith("Puntuación: ")
+    forward = next(t for t in data["tests"] if t["extra_data"]["check_id"] ==
+                   "equivalence.forward")
+    assert forward["name"].startswith("lstm_cell: con los mismos pesos")
+    assert "**Falla:**" in forward["output"] and "Pista:" in forward["output"]
