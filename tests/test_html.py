@@ -269,3 +269,18 @@ def test_a_gradient_that_dies_is_said_in_words_and_a_stack_has_no_gate_view() ->
     es = Tags(html.to_html(report, "es")).words
     assert "Tu gradiente es exactamente 0 en 3 de 4 pasos de tiempo" in es
     assert "estado de la celda (c), capa 1" in es
+
+
+def test_the_headline_names_the_wrong_gate_not_the_state_that_inherits_its_error() -> None:
+    def panel(name: str, shift: float) -> dict:
+        return {"name": name, "layer": None, "student": [[0.5 + shift, 0.5]],
+                "reference": [[0.5, 0.5]]}
+    visuals = {"exercise": "lstm_cell", "kind": "cell", "steps": 2, "hidden": 1,
+               "gates": [panel("i", 0.0), panel("f", 0.0), panel("g", 0.3), panel("o", 0.0)],
+               "states": [panel("c", 0.9), panel("h", 0.4)],
+               "gate_diffs": {"i": 0.0, "f": 0.0, "g": 0.3, "o": 0.0, "c": 0.9, "h": 0.4}}
+    page = Tags(html.to_html(_hostile_report(visuals)))
+    assert "Largest difference: candidate (g), up to 0.3." in page.words
+    assert {a["data-panel"] for a in page.all("li") if a.get("class") == "bad"} == \
+        {"g", "c", "h"}
+    assert [a["data-plot"] for a in page.all("figure")] == ["gates", "states"]

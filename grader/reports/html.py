@@ -318,15 +318,18 @@ class _Page:
         return self.figure("gradients", png, tr("html.gradients_heading", self.lang), caption)
 
     def gaps(self, visuals: dict[str, Any]) -> str:
-        """Which gate or state differs from the reference, and by how much, in words."""
-        from grader.visuals import panel_key
-
+        """Which gate or state differs from the reference, and by how much, in words. The
+        headline names a gate when one differs: the states only inherit its error."""
         diffs: dict[str, float | None] = visuals.get("gate_diffs", {})
-        panels = [*visuals.get("gates", []), *visuals.get("states", [])]
+        gates = visuals.get("gates", [])
+        panels = [*gates, *visuals.get("states", [])]
         items = []
-        worst: tuple[float, str] | None = None
+        worst: tuple[bool, float, str] | None = None
         for panel in panels:
-            key = panel_key(panel)
+            # The keys of gate_diffs, as grader.visuals.panel_key makes them (not imported:
+            # a writer reads plain data and needs no torch).
+            layer = panel.get("layer")
+            key = str(panel.get("name")) + ("" if layer is None else str(layer))
             word = self.panel_title(panel)
             diff = diffs.get(key)
             if diff is None:
@@ -334,14 +337,15 @@ class _Page:
             elif diff > MATCH_TOLERANCE:
                 items.append(f'<li class="bad" data-panel="{_e(key)}">'
                              f'{self.t("ui.gate_differs", gate=word, diff=f"{diff:.3g}")}</li>')
-                if worst is None or diff > worst[0]:
-                    worst = (diff, word)
+                rank = (any(panel is g for g in gates), diff, word)
+                if worst is None or rank[:2] > worst[:2]:
+                    worst = rank
             else:
                 items.append(f'<li class="ok">{self.t("ui.gate_ok", gate=word)}</li>')
         if worst is None:
             head = self.t("html.all_match")
         else:
-            head = self.t("html.largest_gap", what=worst[1], diff=f"{worst[0]:.3g}")
+            head = self.t("html.largest_gap", what=worst[2], diff=f"{worst[1]:.3g}")
         return f'<p class="gap">{head}</p><ul class="gaps">{"".join(items)}</ul>'
 
     def panel_title(self, panel: dict[str, Any]) -> str:
