@@ -73,8 +73,8 @@ def to_element(report: GradeReport) -> ET.Element:
 
 
 def render(report: GradeReport, stream: TextIO) -> None:
-    tree = ET.ElementTree(to_element(report))
-    ET.indent(tree)
+    root = to_element(report)
+    ET.indent(root)
     stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    stream.write(ET.tostring(tree.getroot(), encoding="unicode"))
+    stream.write(ET.tostring(root, encoding="unicode"))
     stream.write("\n")
