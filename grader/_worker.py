@@ -33,6 +33,9 @@ _MAX_TEXT = 4000
 # Captured before any submission code runs: the speed check's clock and baselines must be the
 # real ones even if a submission monkeypatches time, torch or torch.nn.
 _clock = time.perf_counter
+# CPU seconds of this thread (process-wide CPU clocks tick coarsely once RLIMIT_CPU is set):
+# time spent waiting for a core is wall-clock time but not CPU time (grader/checks/speed.py).
+_cpu_clock = time.thread_time
 _BASELINES: dict[str, type[nn.Module]] = {"lstm": nn.LSTM, "gru": nn.GRU}
 
 
@@ -48,7 +51,7 @@ def _pristine() -> dict[str, Any]:
         "torch.autograd.grad": torch.autograd.grad, "torch.stack": torch.stack,
         "torch.set_num_threads": torch.set_num_threads,
         "torch.cuda.synchronize": torch.cuda.synchronize, "torch.cuda.Event": torch.cuda.Event,
-        "time.perf_counter": time.perf_counter,
+        "time.perf_counter": time.perf_counter, "time.thread_time": time.thread_time,
     }
 
 
@@ -413,7 +416,7 @@ def _time(handler: Handler, cls: type, h: dict[str, Any]) -> dict[str, Any]:
             try:
                 for _ in range(int(h.get("warmup", 2))):
                     fn()
-                single[key] = timer.block(fn, 1)
+                single[key] = timer.block(fn, 1)[0]
             except (Exception, SystemExit) as exc:
                 what = "backward" if key[0] == "forward_backward" else "forward"
                 if key[1] == "reference":
@@ -429,17 +432,21 @@ def _time(handler: Handler, cls: type, h: dict[str, Any]) -> dict[str, Any]:
             rounds = max(min_rounds, min(max_rounds, int(budget / per_round)))
         times: dict[str, dict[str, list[float]]] = {
             phase: {"reference": [], "student": []} for phase in ("forward", "forward_backward")}
+        cpu_times: dict[str, dict[str, list[float]]] = {
+            phase: {"reference": [], "student": []} for phase in ("forward", "forward_backward")}
         for r in range(rounds):
             for phase in ("forward", "forward_backward"):
                 order = ("reference", "student") if r % 2 == 0 else ("student", "reference")
                 for who in order:
                     try:
-                        block = timer.block(fns[(phase, who)], number[(phase, who)])
+                        block, cpu = timer.block(fns[(phase, who)], number[(phase, who)])
                     except (Exception, SystemExit) as exc:
                         if who == "reference":
                             raise
                         raise _Failure(handler._error("forward", exc)["error"]) from None
                     times[phase][who].append(block)
+                    if cpu is not None:
+                        cpu_times[phase][who].append(cpu)
             if _clock() - started > hard_limit:
                 break
         if torch.get_num_threads() != threads:
@@ -447,6 +454,8 @@ def _time(handler: Handler, cls: type, h: dict[str, Any]) -> dict[str, Any]:
                             "your code changed torch's thread count while it was timed"})
         return {
             "times": times,
+            # With more than one thread, the others' CPU time would be missing: wall only.
+            **({} if cuda or threads != 1 else {"cpu_times": cpu_times}),
             "number": {f"{p}/{w}": n for (p, w), n in number.items()},
             "rounds": len(times["forward"]["student"]),
             "elapsed_s": _clock() - started,
@@ -459,12 +468,14 @@ def _time(handler: Handler, cls: type, h: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Blocks:
-    """Times ``number`` calls of a function: CUDA events on a GPU, perf_counter on the CPU."""
+    """Times ``number`` calls of a function: (wall seconds per call, CPU seconds per call or
+    None). CUDA events on a GPU (no CPU time: the work is the device's); perf_counter and this
+    thread's CPU time on the CPU."""
 
     def __init__(self, cuda: bool) -> None:
         self.cuda = cuda
 
-    def block(self, fn: Any, number: int) -> float:
+    def block(self, fn: Any, number: int) -> tuple[float, float | None]:
         if self.cuda:
             start, end = _PRISTINE["torch.cuda.Event"](enable_timing=True), \
                 _PRISTINE["torch.cuda.Event"](enable_timing=True)
@@ -474,13 +485,11 @@ class _Blocks:
                 fn()
             end.record()
             end.synchronize()
-            per_call = start.elapsed_time(end) / 1000.0 / number
-        else:
-            t0 = _clock()
-            for _ in range(number):
-                fn()
-            per_call = (_clock() - t0) / number
-        return per_call
+            return start.elapsed_time(end) / 1000.0 / number, None
+        t0, c0 = _clock(), _cpu_clock()
+        for _ in range(number):
+            fn()
+        return (_clock() - t0) / number, (_cpu_clock() - c0) / number
 
 
 def _set_tf32(enabled: bool) -> dict[str, Any]:

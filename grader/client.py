@@ -60,6 +60,8 @@ class Timing:
     hardware: dict[str, Any]
     number: dict[str, int] = field(default_factory=dict)  # calls per block
     elapsed_s: float = 0.0
+    # The same blocks in CPU seconds of the worker process (CPU timing only; None on a GPU).
+    cpu_times: dict[str, dict[str, list[float]]] | None = None
 
 
 class Client:
@@ -160,10 +162,24 @@ class Client:
             elapsed = float(reply.get("elapsed_s", 0.0))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise WorkerGarbage(f"malformed timing reply: {exc}") from None
-        for phase in times.values():
-            ref, stu = phase["reference"], phase["student"]
-            if not ref or len(ref) != len(stu) or not all(
-                    math.isfinite(t) and t > 0 for t in ref + stu):
-                raise WorkerGarbage("malformed timing reply: block times missing or not "
-                                    "positive")
-        return Timing(times, len(times["forward"]["student"]), hardware, number, elapsed)
+        if not all(_valid_blocks(phase) for phase in times.values()):
+            raise WorkerGarbage("malformed timing reply: block times missing or not positive")
+        # CPU times are optional: when missing or unusable, the check scores wall-clock times.
+        cpu_times: dict[str, dict[str, list[float]]] | None = None
+        try:
+            cpu_times = {phase: {who: [float(t) for t in reply["cpu_times"][phase][who]]
+                                 for who in ("reference", "student")} for phase in times}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            cpu_times = None
+        if cpu_times is not None and not all(
+                _valid_blocks(phase) and len(phase["reference"]) == len(times[name]["reference"])
+                for name, phase in cpu_times.items()):
+            cpu_times = None
+        return Timing(times, len(times["forward"]["student"]), hardware, number, elapsed,
+                      cpu_times)
+
+
+def _valid_blocks(phase: dict[str, list[float]]) -> bool:
+    ref, stu = phase["reference"], phase["student"]
+    return bool(ref) and len(ref) == len(stu) and all(math.isfinite(t) and t > 0
+                                                      for t in ref + stu)

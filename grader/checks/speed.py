@@ -8,6 +8,13 @@ synthetic timings in tests/test_speed.py):
 - each round times one block of the reference and one of the student, back to back in
   alternating order, so the per-round ratio student/reference cancels slow drifts of the
   machine (another process, frequency scaling);
+- on the CPU with one thread (the default), blocks are timed in CPU seconds of the timing
+  thread (``clock_of``): time spent waiting for a core while other processes run is
+  wall-clock time but not CPU time, so on a busy machine the CPU-time ratio stays put where
+  the wall-clock ratio wanders (docs/benchmarks.md). Wall-clock time is scored instead when
+  the submission's blocks kept that thread less than half as busy as the reference's did (it
+  waited for work done elsewhere: another thread or process, a sleep), with more threads,
+  and on a GPU (CUDA events);
 - the ratio is the median of the per-round ratios; its confidence interval comes from order
   statistics (distribution-free, ~95%); the spread is the interval's relative half-width;
 - the scored ratio (forward+backward by default) falls into a band of the rubric
@@ -32,7 +39,7 @@ import torch
 from grader.checks.base import CheckFailed, Context, Outcome, check
 from grader.client import Timing
 from grader.config import GradeConfig
-from grader.i18n import Msg
+from grader.i18n import Msg, join
 
 PHASES = ("forward", "forward_backward")
 _PHASE_NAMES = {"forward": "forward", "forward_backward": "forward+backward"}  # as in code
@@ -95,6 +102,34 @@ def paired_ratios(reference: Sequence[float], student: Sequence[float]) -> list[
     if len(reference) != len(student) or not reference:
         raise ValueError("reference and student need the same, non-zero number of blocks")
     return [s / r for r, s in zip(reference, student, strict=True)]
+
+
+# The submission must keep the CPU at least this busy, relative to the reference, for its CPU
+# time to be scored (else it waits for work done elsewhere, which CPU time does not see).
+BUSY_SHARE = 0.5
+
+
+def busy_share(timing: Timing, who: str) -> float:
+    """CPU seconds per wall-clock second over all of ``who``'s timed blocks together.
+
+    Summed, not a median per block: on a busy machine a short block is either not
+    interrupted at all or loses most of its time to another process, and the median of
+    such values swings between the two; the share of the whole time does not."""
+    assert timing.cpu_times is not None
+    blocks = [(c, w) for phase in PHASES for c, w in zip(
+        timing.cpu_times[phase][who], timing.times[phase][who], strict=True)]
+    return sum(c for c, _ in blocks) / sum(w for _, w in blocks)
+
+
+def clock_of(timing: Timing) -> tuple[dict[str, dict[str, list[float]]], str, Msg | None]:
+    """(the block times to score, "cpu" or "wall", why wall although CPU times exist)."""
+    if timing.cpu_times is None:
+        return timing.times, "wall", None
+    reference, student = busy_share(timing, "reference"), busy_share(timing, "student")
+    if student < BUSY_SHARE * reference:
+        return timing.times, "wall", Msg("speed.wall_scored", student=f"{student:.0%}",
+                                         reference=f"{reference:.0%}")
+    return timing.cpu_times, "cpu", None
 
 
 def phase_stats(reference: Sequence[float], student: Sequence[float]) -> PhaseStats:
@@ -188,8 +223,9 @@ def vs_pytorch(ctx: Context) -> str | Outcome:
 def judge(ctx: Context, timing: Timing, device: str, graded: bool, note: str) -> str | Outcome:
     """Statistics, band, confidence and the student-facing message for one timing."""
     config, ex = ctx.config, ctx.exercise
-    stats = {phase: phase_stats(timing.times[phase]["reference"],
-                                timing.times[phase]["student"]) for phase in PHASES}
+    times, clock, clock_note = clock_of(timing)
+    stats = {phase: phase_stats(times[phase]["reference"], times[phase]["student"])
+             for phase in PHASES}
     scored = stats[config.speed_metric]
     bands = bands_for(config, device)
     band = band_of(scored.ratio, bands)
@@ -200,6 +236,8 @@ def judge(ctx: Context, timing: Timing, device: str, graded: bool, note: str) ->
     seq_len, batch, input_size, hidden = workload_for(config, device)
     where = Msg("speed.where", device_name=hw.get("device_name") or device, device=device,
                 threads=hw.get("threads", "?"), precision=hw.get("precision", "float32"))
+    if timing.cpu_times is not None:
+        where = Msg("speed.where_clock", where=where, clock=Msg(f"speed.clock_{clock}"))
     what = (Msg("speed.what_loop", cls=ex.class_name, steps=seq_len)
             if ex.kind != "sequence" else Msg("speed.what", cls=ex.class_name))
     message = Msg(
@@ -209,16 +247,24 @@ def judge(ctx: Context, timing: Timing, device: str, graded: bool, note: str) ->
         input_size=input_size, hidden=hidden, band=band.label,
         percent=f"{band.fraction:.0%}",
         level=Msg("speed.level_high") if level == "high" else Msg("speed.level_low"), why=why)
+    if clock_note is not None:
+        message = join(message, clock_note, sep=" ")
     extra: dict[str, Any] = {
         "ratio": round(scored.ratio, 3),
         "speed": {
             "metric": config.speed_metric, "baseline": baseline, "device": device,
             "graded": graded, "band": band.label, "band_fraction": band.fraction,
-            "confidence": level,
+            "confidence": level, "clock": clock,
+            **({"busy_share": {who: round(busy_share(timing, who), 3)
+                               for who in ("reference", "student")}}
+               if timing.cpu_times is not None else {}),
             "workload": {"seq_len": seq_len, "batch": batch, "input_size": input_size,
                          "hidden_size": hidden,
                          "layers": config.speed_layers if ex.kind == "sequence" else 1},
             **{phase: s.as_dict() for phase, s in stats.items()},
+            **({"wall_clock": {phase: phase_stats(timing.times[phase]["reference"],
+                                                   timing.times[phase]["student"]).as_dict()
+                               for phase in PHASES}} if clock == "cpu" else {}),
             "hardware": hw, "calls_per_block": timing.number,
             "timed_s": round(timing.elapsed_s, 3),
         },
