@@ -138,15 +138,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         config = _config(args, only_visible=True)
         with terminal.progress_bar(sys.stdout, args.path, config.lang) as progress:
             report = grade(args.path, exercises, config, progress=progress)
-        terminal.render(report, sys.stdout, notes=_hidden_note(exercises, config))
-        _write_html(args.html, report)
+        # Written first, so that its line comes before the next step, which stays last.
+        written = _write_html(args.html, report)
+        terminal.render(report, sys.stdout, notes=[*_hidden_note(exercises, config), *written])
         return ExitCode.OK if report.all_passed else ExitCode.CHECKS_FAILED
     if args.command == "grade":
         report = grade(args.path, exercises, _config(args))
         from grader.reports.formats import get_format
 
         _write_atomic(args.out, report, get_format(args.format).render)
-        _write_html(args.html, report)
+        for line in _write_html(args.html, report):
+            print(line)
         print(f"lstm-grader: {report.score:g} / {report.max_score:g} -> {args.out}")
         return ExitCode.OK
     if args.command == "demo":
@@ -177,14 +179,15 @@ def _hidden_note(exercises: tuple[str, ...], config: GradeConfig) -> list[str]:
                n=hidden)]
 
 
-def _write_html(path: Path | None, report: GradeReport) -> None:
+def _write_html(path: Path | None, report: GradeReport) -> list[str]:
+    """Write the HTML report when asked; the line that says where it went (or none)."""
     if path is None:
-        return
+        return []
     from grader.i18n import tr
     from grader.reports import html
 
     _write_atomic(path, report, html.render)
-    print(tr("ui.html_written", report.lang, path=path))
+    return [tr("ui.html_written", report.lang, path=path)]
 
 
 def _write_atomic(path: Path, report: object, render: object) -> None:
