@@ -1,0 +1,1 @@
+"""The grader's own performance benchmarks (pytest-benchmark); run with ``scripts/bench``."""

@@ -1,0 +1,93 @@
+"""What the benchmarks share: the submissions they time, and small timing helpers."""
+
+from __future__ import annotations
+
+import ast
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+EXAMPLE = ROOT / "examples" / "my_lstm.py"
+
+# The reference's modules, in dependency order.
+_REFERENCE_MODULES = ("_base.py", "cells.py", "layers.py")
+_CONVERSIONS = ("from_torch", "to_torch")
+
+
+def reference_submission_source() -> str:
+    """reference/'s from-scratch LSTMCell and LSTM as one self-contained submission file.
+
+    The sandbox hides reference/ from submissions, so a file that imports it could not be
+    graded; this concatenates the modules in dependency order without their imports of one
+    another (a single ``from __future__`` line at the top) and without the conversions to and
+    from nn.LSTM / nn.LSTMCell (``to_torch``, ``from_torch``), which name the built-ins the
+    integrity check forbids and take no part in the computation."""
+    parts = ['"""reference/ (_base, cells, layers) as one file, graded as a submission."""\n',
+             "from __future__ import annotations\n"]
+    for name in _REFERENCE_MODULES:
+        text = (ROOT / "reference" / name).read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        drop: set[int] = set()
+        for node in ast.parse(text).body:
+            if isinstance(node, ast.ImportFrom) and (
+                    node.module == "__future__" or (node.module or "").startswith("reference")):
+                drop.update(range(node.lineno - 1, node.end_lineno or node.lineno))
+            for method in node.body if isinstance(node, ast.ClassDef) else ():
+                if isinstance(method, ast.FunctionDef) and method.name in _CONVERSIONS:
+                    first = min([d.lineno for d in method.decorator_list] + [method.lineno])
+                    drop.update(range(first - 1, method.end_lineno or method.lineno))
+        parts.append(f"\n# ---- reference/{name} ----\n")
+        parts.extend(line for i, line in enumerate(lines) if i not in drop)
+    return "".join(parts)
+
+
+def submissions(tmp: Path) -> dict[str, Path]:
+    """The submissions whose speed is measured: name -> file (the reference written to tmp)."""
+    reference = tmp / "reference_lstm.py"
+    reference.write_text(reference_submission_source(), encoding="utf-8")
+    return {
+        "reference": reference,
+        "expert": ROOT / "reference" / "expert.py",
+        "lesson": ROOT / "examples" / "lesson_lstm.py",
+        "my_lstm": EXAMPLE,
+        "naive": ROOT / "benchmarks" / "submissions" / "naive_loop.py",
+    }
+
+
+def wall(command: Sequence[str], cwd: Path) -> float:
+    """Seconds one command takes from start to exit; it must succeed."""
+    started = time.perf_counter()
+    subprocess.run(list(command), cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE)
+    return time.perf_counter() - started
+
+
+def import_torch_s(cwd: Path) -> float:
+    """A fresh ``python -c "import torch"``: the yardstick of the latency target."""
+    return wall([PYTHON, "-c", "import torch"], cwd)
+
+
+def cli() -> list[str]:
+    """The ``lstm-grader`` command of this interpreter's environment."""
+    script = Path(PYTHON).parent / "lstm-grader"
+    return [str(script)] if script.exists() else [PYTHON, "-m", "grader.cli"]
+
+
+def median_of(benchmark: Any) -> float | None:
+    """The median seconds pytest-benchmark measured (None when benchmarks are disabled)."""
+    stats = getattr(benchmark, "stats", None)
+    return None if stats is None else float(stats.stats.median)
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    """Median, extremes and relative spread ((max - min) / median) of some values."""
+    med = statistics.median(values)
+    return {"median": round(med, 4), "min": round(min(values), 4),
+            "max": round(max(values), 4),
+            "spread": round((max(values) - min(values)) / med, 4) if med else 0.0}
