@@ -550,17 +550,28 @@ def _run_jobs(subs: list[Submission], contents: dict[str, bytes], plan: Plan, jo
         pool = DaskExecutor(scheduler)
     else:
         raise ConfigError(f"unknown executor {executor!r}; choose local or dask")
-    attempts: dict[str, int] = {}
     queue = list(subs)
     # Keep at most a few jobs per slot queued, so that a broken pool loses little.
     window = jobs * 2 if isinstance(pool, LocalExecutor) else 1 if isinstance(
         pool, InlineExecutor) else len(subs)
     running: dict[Any, Submission] = {}
+    # When a slot process dies, every job in the pool fails with it; those jobs are then
+    # "suspects" and rerun one at a time, so only the one that kills its process again is
+    # marked crashed, not the innocent ones that happened to share the pool.
+    suspects: set[str] = set()
+
+    def crashed(sub: Submission, why: str) -> JobResult:
+        return JobResult(sub.id, st.CRASHED, 0.0, None, 0.0,
+                         sub.path.name if sub.path else "", why, digest(contents[sub.id]))
+
     try:
         while queue or running:
             while queue and len(running) < window:
+                alone = queue[0].id in suspects or any(
+                    s.id in suspects for s in running.values())
+                if alone and running:
+                    break
                 sub = queue.pop(0)
-                attempts[sub.id] = attempts.get(sub.id, 0) + 1
                 running[pool.submit(sub, contents[sub.id], plan)] = sub
             done = pool.wait_any(list(running))
             broken = False
@@ -570,23 +581,25 @@ def _run_jobs(subs: list[Submission], contents: dict[str, bytes], plan: Plan, jo
                     record(future.result())
                 except BrokenProcessPool:
                     broken = True
-                    if attempts[sub.id] >= 2:
-                        record(JobResult(sub.id, st.CRASHED, 0.0, None, 0.0, sub.path.name
-                                         if sub.path else "",
-                                         "the grading process died twice on this "
-                                         "submission (out of memory?)",
-                                         digest(contents[sub.id])))
+                    if sub.id in suspects:  # it ran alone: it is the one
+                        record(crashed(sub, "the grading process died while grading this "
+                                            "submission, twice (out of memory?)"))
                     else:
+                        suspects.add(sub.id)
                         queue.insert(0, sub)
-                except Exception as exc:  # e.g. a Dask worker lost
+                except Exception as exc:
+                    if type(exc).__name__ == "KilledWorker":  # Dask: it killed its workers
+                        record(crashed(sub, _first_line(f"Dask workers died running this "
+                                                        f"submission: {exc}")))
+                        continue
                     record(JobResult(sub.id, st.GRADER_ERROR, None, None, 0.0,
                                      sub.path.name if sub.path else "",
                                      _first_line(f"{type(exc).__name__}: {exc}"),
                                      digest(contents[sub.id])))
             if broken:
-                # Every job in the broken pool failed with it; resubmit them too.
                 for future, sub in list(running.items()):
                     running.pop(future)
+                    suspects.add(sub.id)
                     queue.insert(0, sub)
                 pool.renew()
     finally:

@@ -44,6 +44,15 @@ def explodes_on_boom(load_header: dict[str, Any], config: GradeConfig) -> InProc
     return InProcessRunner(load_header)
 
 
+def kills_its_process_on_kill(load_header: dict[str, Any], config: GradeConfig
+                              ) -> InProcessRunner:
+    import os
+
+    if load_header.get("filename", "").startswith("kill"):
+        os._exit(9)  # the slot process dies, as on an out-of-memory kill
+    return InProcessRunner(load_header)
+
+
 def plan(factory: Any = in_process, fmt: str = "gradescope") -> Plan:
     return Plan(exercises=("lstm_cell",), config=QUICK, format=fmt, runner_factory=factory)
 
@@ -194,6 +203,23 @@ def test_a_grader_error_costs_one_row_and_is_retried_on_resume(tmp_path: Path) -
     assert "a grader bug" in rows["boom"]["error"]
     summary = run_batch(subs, out, plan(explodes_on_boom), jobs=1)
     assert summary.kept == 1 and summary.graded_now == 1
+
+
+@pytest.mark.slow
+def test_a_slot_process_that_dies_costs_only_its_own_row(tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("alice", "bob", "carol"):
+        shutil.copy(CORRECT, subs / f"{name}.py")
+    shutil.copy(CORRECT, subs / "kill.py")
+    out = tmp_path / "grades.csv"
+    summary = run_batch(subs, out, plan(kills_its_process_on_kill), jobs=2)
+    rows = {r["id"]: r for r in read_csv(out)}
+    assert summary.graded_now == 4
+    assert rows["kill"]["status"] == "crashed" and "died" in rows["kill"]["error"]
+    for name in ("alice", "bob", "carol"):
+        assert rows[name]["status"] == "graded"
+        assert rows[name]["score"] == rows[name]["max_score"]
 
 
 def test_bad_options_are_usage_errors(tmp_path: Path) -> None:

@@ -123,3 +123,26 @@ def test_every_format_is_selectable_and_unknown_ones_are_refused(
     with pytest.raises(ConfigError, match="prairielearn"):
         get_format("moodle")
     assert prairielearn.to_dict(lesson_report)["tests"]
+
+
+def _report(*checks: CheckResult) -> GradeReport:
+    return GradeReport("s.py", [ExerciseResult("lstm_cell", "LSTMCell", list(checks))], 1.0)
+
+
+def _check(passed: bool = True, **extra: Any) -> CheckResult:
+    return CheckResult(check_id="shapes.sizes", exercise="lstm_cell", category="shapes",
+                       title="sizes", max_score=1.0, score=1.0 if passed else 0.0,
+                       passed=passed, extra=dict(extra))
+
+
+def test_submission_status_names_the_most_serious_outcome() -> None:
+    assert submission_status(_report(_check(), _check(False))) == "graded"
+    assert submission_status(_report(_check(), _check(False, error_kind="crash"))) == "crashed"
+    assert submission_status(_report(_check(False, error_kind="crash"),
+                                     _check(False, error_kind="timeout"))) == "timeout"
+    hung = _check(False)
+    hung.message = "your file could not be loaded: no answer within 60 s"
+    hung.i18n["message"] = {"key": "load.failed", "params": {}}
+    report = _report(hung)
+    assert submission_status(report) == "timeout" and not gradable(report)
+    assert gradable(_report(_check(False, error_kind="timeout")))
