@@ -293,7 +293,7 @@ def _grade_all(jobs: list[Job], config: GradeConfig, n_jobs: int,
         return results
     # spawn: a fresh interpreter per worker process, no forked torch or Hypothesis state.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(n_jobs, mp_context=context) as pool:
         futures = [pool.submit(_grade, job, config) for job in jobs]
         for future in futures:
             results.append(future.result())
