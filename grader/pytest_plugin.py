@@ -94,12 +94,30 @@ class SubmissionPlugin:
         self._report: Any = None
         self._error: BaseException | None = None
         self.gradings = 0
+        self._made: set[Path] = set()
 
+    @pytest.hookimpl(trylast=True)
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector
                             ) -> pytest.Collector | None:
-        if file_path.resolve() == self.submission:
-            return SubmissionFile.from_parent(parent, path=file_path, plugin=self)
+        # Runs after pytest's python plugin: when that one took the file for a test module,
+        # pytest_pycollect_makemodule (below) has already answered for it.
+        path = file_path.resolve()
+        if path == self.submission and path not in self._made:
+            return self._collector(file_path, parent)
         return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makemodule(self, module_path: Path, parent: pytest.Collector
+                                    ) -> pytest.Collector | None:
+        # Answering first keeps pytest from importing the submission as a test module,
+        # outside the sandbox (a student's file may well be called test_lstm.py).
+        if module_path.resolve() == self.submission:
+            return self._collector(module_path, parent)
+        return None
+
+    def _collector(self, path: Path, parent: pytest.Collector) -> pytest.Collector:
+        self._made.add(path.resolve())
+        return SubmissionFile.from_parent(parent, path=path, plugin=self)
 
     def report(self) -> Any:
         """The GradeReport (graded on first use), or GradingError if the grader failed."""

@@ -100,3 +100,19 @@ def test_a_missing_submission_or_exercise_is_a_usage_error(pytester: pytest.Pyte
                                 "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "unknown exercise lsmt" in result.stderr.str()
+
+
+def test_a_submission_named_like_a_test_module_is_never_imported_by_pytest(
+        pytester: pytest.Pytester) -> None:
+    # Importing it here (outside the sandbox) would leave the marker in pytester's folder.
+    source = (ZOO / "correct_textbook_chunk.py").read_text()
+    (pytester.path / "test_my_lstm.py").write_text(
+        "from pathlib import Path\nPath('imported_outside_the_sandbox').write_text('x')\n"
+        + source)
+    result = pytester.runpytest("--lstm-submission", "test_my_lstm.py", "--collect-only",
+                                "-q", *FAST)
+    out = result.stdout.str()
+    assert not (pytester.path / "imported_outside_the_sandbox").exists()
+    ids = _check_ids()
+    for check_id in ids:
+        assert out.count(f"test_my_lstm.py::lstm_cell/{check_id}") == 1, check_id
