@@ -414,8 +414,21 @@ def _interpreter_dirs_under(top: str) -> list[str]:
     return [p for p in inside if not any(p != q and p.startswith(q + "/") for q in inside)]
 
 
+_nobody_ok: bool | None = None
+
+
 def _nobody_can_run_python() -> bool:
-    """Whether the interpreter is readable by nobody (not when it lives under /root)."""
+    """Whether the interpreter is readable by nobody (not when it lives under /root).
+
+    Probed once per process: the probe imports torch (over a second), and a batch or an
+    autograder without bubblewrap builds a runner per submission."""
+    global _nobody_ok
+    if _nobody_ok is None:
+        _nobody_ok = _probe_nobody()
+    return _nobody_ok
+
+
+def _probe_nobody() -> bool:
     try:
         probe = subprocess.run([sys.executable, "-I", "-c", "import torch"],
                                preexec_fn=_become_nobody, capture_output=True, timeout=60,

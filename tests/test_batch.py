@@ -282,3 +282,29 @@ def test_batch_through_the_real_sandbox_with_prestarted_workers(tmp_path: Path) 
     assert float(rows["mallory"]["score"]) < float(rows["mallory"]["max_score"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["grades-results", "grades.csv",
                                                           "subs"]
+
+
+@pytest.mark.slow
+def test_a_prestarted_worker_serves_only_the_submission_it_is_given_then_goes() -> None:
+    import os
+
+    from grader.engine import sandbox_runner
+
+    runner = sandbox_runner({"op": "load", "source": "", "filename": "unused.py"}, QUICK)
+    runner.prestart()
+    assert runner._proc is not None
+    pid = runner._proc.pid
+    runner.load_header = {"op": "load", "source": CORRECT.read_text(), "filename": "a.py"}
+    runner.request({"op": "ping"})
+    assert runner.starts == 1 and runner._proc.pid == pid  # the same process, loaded once
+    assert "LSTMCell" in (runner.load_reply or {}).get("classes", [])
+    runner.close()
+    spare = sandbox_runner({"op": "load", "source": "", "filename": "unused.py"}, QUICK)
+    spare.prestart()
+    assert spare._proc is not None
+    spare_pid = spare._proc.pid
+    spare.close()  # never used: closed like any other
+    for gone in (pid, spare_pid):
+        with pytest.raises(ProcessLookupError):
+            os.kill(gone, 0)
+
