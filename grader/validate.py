@@ -128,7 +128,10 @@ class Graded:
 
 def _reference_source(exercise: str) -> str:
     ex = EXERCISES[exercise]
-    build = ("reference.LSTM" if ex.kind == "sequence"
+    # The stack's oracle (reference.LSTM) names its parameters its own way; the solution
+    # graded here must keep the contract students get, nn.LSTM's names included, so that a
+    # rubric with require_pytorch_layout is validated too: reference/expert.py's LSTM.
+    build = ("reference.expert.ExpertLSTM" if ex.kind == "sequence"
              else f"reference.VARIANTS[{ex.variant!r}].build")
     return _wrapper(ex.class_name, build)
 
@@ -141,7 +144,8 @@ def _mistake_source(exercise: str, mistake_id: str) -> str:
 def _wrapper(class_name: str, build: str) -> str:
     # A class whose construction returns the trusted module: the worker builds
     # ``class_name(*sizes)`` and gets exactly the reference's (or the mistake's) module.
-    return (f"import reference\nimport reference.mistakes\n\n\nclass {class_name}:\n"
+    return (f"import reference\nimport reference.expert\nimport reference.mistakes\n\n\n"
+            f"class {class_name}:\n"
             f"    def __new__(cls, *args, **kwargs):\n"
             f"        return {build}(*args, **kwargs)\n")
 
@@ -336,6 +340,11 @@ class Validation:
 
         return [c.id for c in checks_for(EXERCISES[exercise], self.config)]
 
+    def visibility(self, exercise: str) -> dict[str, str]:
+        from grader.checks import checks_for
+
+        return {c.id: c.visibility for c in checks_for(EXERCISES[exercise], self.config)}
+
     def idle_checks(self, exercise: str) -> list[str]:
         """Checks of ``exercise`` that no known mistake of it fails."""
         caught = {c for g in self.of("mistake", exercise) for c in g.failed_ids}
@@ -376,8 +385,11 @@ def render(v: Validation, out: TextIO) -> None:
             w(f"  {g.job.name:<{width}}{marks}  {g.score:g}/{g.max_score:g}  {verdict}\n")
         idle = set(v.idle_checks(exercise))
         w("  columns (known mistakes caught; *: none, the check guards against other bugs):\n")
+        shown = v.visibility(exercise)
         legend = [f"{k + 1:2d} {c} {sum(c in g.failed_ids for g in mistakes)}"
-                  f"{'*' if c in idle else ''}" for k, c in enumerate(columns)]
+                  f"{'*' if c in idle else ''}"
+                  f"{'' if shown[c] == 'visible' else ' (' + shown[c] + ')'}"
+                  for k, c in enumerate(columns)]
         half = (len(legend) + 1) // 2
         cell = max(len(item) for item in legend) + 3
         for left, right in zip(legend[:half], [*legend[half:], ""], strict=False):
