@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -60,17 +62,38 @@ def submissions(tmp: Path) -> dict[str, Path]:
     }
 
 
-def wall(command: Sequence[str], cwd: Path) -> float:
-    """Seconds one command takes from start to exit; it must succeed."""
+def speed_device() -> str:
+    """The device the speed benchmarks time on: ``LSTM_GRADER_BENCH_DEVICE`` (cpu, the
+    default, or cuda); a benchmark asked for cuda on a machine without one is skipped."""
+    import pytest
+    import torch
+
+    device = os.environ.get("LSTM_GRADER_BENCH_DEVICE", "cpu")
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"LSTM_GRADER_BENCH_DEVICE must be cpu or cuda, got {device!r}")
+    if device == "cuda" and not torch.cuda.is_available():
+        pytest.skip("LSTM_GRADER_BENCH_DEVICE=cuda but no CUDA device is visible")
+    return device
+
+
+def wall(command: Sequence[str], cwd: Path, cpu: list[float] | None = None) -> float:
+    """Seconds one command takes from start to exit; it must succeed. With ``cpu``, also
+    append the CPU seconds (user + system) it and its waited-for children used: unlike the
+    wall-clock time, that hardly moves when other processes share the machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(list(command), cwd=cwd, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.PIPE)
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return elapsed
 
 
-def import_torch_s(cwd: Path) -> float:
+def import_torch_s(cwd: Path, cpu: list[float] | None = None) -> float:
     """A fresh ``python -c "import torch"``: the yardstick of the latency target."""
-    return wall([PYTHON, "-c", "import torch"], cwd)
+    return wall([PYTHON, "-c", "import torch"], cwd, cpu)
 
 
 def cli() -> list[str]:

@@ -36,17 +36,19 @@ def make_class(folder: Path, tmp: Path) -> int:
 def test_batch_throughput(benchmark: Any, tmp_path: Path) -> None:
     count = make_class(tmp_path / "class", tmp_path)
     out = tmp_path / "grades.csv"
+    cpu: list[float] = []
 
     def run_batch() -> None:
         wall([*cli(), "batch", str(tmp_path / "class"), "--out", str(out), "--jobs",
-              str(JOBS), "--force"], tmp_path)
+              str(JOBS), "--force"], tmp_path, cpu)
 
     benchmark.pedantic(run_batch, rounds=1, iterations=1)
     with out.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == count and all(r["status"] == "graded" for r in rows), rows
     info: dict[str, Any] = {"submissions": count, "jobs": JOBS, "mode": "lstm-grader batch",
-                            "target_per_min": TARGET_PER_MIN}
+                            "target_per_min": TARGET_PER_MIN,
+                            "cpu_s_per_submission": round(cpu[-1] / count, 3)}
     seconds = median_of(benchmark)
     if seconds:
         per_min = 60.0 * count / seconds

@@ -13,7 +13,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from benchmarks._support import EXAMPLE, cli, import_torch_s, median_of, summary
+from benchmarks._support import EXAMPLE, cli, import_torch_s, median_of, summary, wall
 from grader.sandbox import SandboxRunner
 
 GRADE_TARGET = 3.0  # times `python -c "import torch"`
@@ -49,14 +49,14 @@ def test_grade_cold(benchmark: Any, tmp_path: Path) -> None:
     has it), the real sandbox."""
     out = tmp_path / "results.json"
     yardstick: list[float] = []
+    yardstick_cpu: list[float] = []
+    grade_cpu: list[float] = []
 
     def measure_import_torch() -> None:
-        yardstick.append(import_torch_s(tmp_path))
+        yardstick.append(import_torch_s(tmp_path, yardstick_cpu))
 
     def grade() -> None:
-        from benchmarks._support import wall
-
-        wall([*cli(), "grade", str(EXAMPLE), "--out", str(out)], tmp_path)
+        wall([*cli(), "grade", str(EXAMPLE), "--out", str(out)], tmp_path, grade_cpu)
 
     benchmark.pedantic(grade, setup=measure_import_torch, rounds=3, warmup_rounds=0,
                        iterations=1)
@@ -64,6 +64,10 @@ def test_grade_cold(benchmark: Any, tmp_path: Path) -> None:
     assert report["score"] == sum(t["max_score"] for t in report["tests"])  # a correct grade
     grade_s = median_of(benchmark)
     info: dict[str, Any] = {"import_torch_s": summary(yardstick),
+                            "cpu_s": {"import_torch": summary(yardstick_cpu),
+                                      "grade": summary(grade_cpu),
+                                      "ratio": round(statistics.median(grade_cpu)
+                                                     / statistics.median(yardstick_cpu), 3)},
                             "target_ratio": GRADE_TARGET,
                             "grader_execution_time_s": report["execution_time"]}
     if grade_s is not None:

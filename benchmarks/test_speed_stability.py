@@ -5,7 +5,8 @@ times in full (default rubric, both default exercises, real sandbox) with the sp
 graded on the CPU (``speed_mode="graded"``). ``extra_info`` records, per exercise, the scored
 ratio (forward+backward) of every regrade with its interval, band, confidence and points, and
 their median, extremes and relative spread. The benchmark fails if the points differ between
-regrades: that is the acceptance criterion, not a time limit.
+regrades: that is the acceptance criterion, not a time limit. On a GPU:
+``LSTM_GRADER_BENCH_DEVICE=cuda scripts/bench -k regrades``.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from typing import Any
 
 import pytest
 
-from benchmarks._support import submissions, summary
+from benchmarks._support import speed_device, submissions, summary
 from grader.config import GradeConfig
 from grader.engine import grade
 from grader.results import GradeReport
 
-CONFIG = GradeConfig(speed_mode="graded", speed_device="cpu")
 REGRADES = 5
 
 
@@ -61,10 +61,11 @@ def stability(regrades: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, 
 def test_regrades_give_the_same_speed_points(benchmark: Any, tmp_path: Path,
                                              name: str) -> None:
     path = submissions(tmp_path)[name]
+    config = GradeConfig(speed_mode="graded", speed_device=speed_device())
     regrades: list[dict[str, dict[str, Any]]] = []
 
     def regrade() -> None:
-        report = grade(path, config=CONFIG)
+        report = grade(path, config=config)
         failed = [c.full_id for c in report.checks if not c.passed and c.category != "speed"]
         assert not failed, f"{name} must be a correct submission; it failed {failed}"
         regrades.append(speed_rows(report))
