@@ -12,11 +12,11 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
+from typing import Any
 
 from grader import __version__
 from grader.config import GradeConfig
 from grader.errors import ConfigError
-from grader.exercises import DEFAULT_EXERCISES, EXERCISES
 from grader.i18n import LANGS
 from grader.results import GradeReport
 
@@ -29,6 +29,8 @@ class ExitCode(enum.IntEnum):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from grader.exercises import DEFAULT_EXERCISES, EXERCISES
+
     parser = argparse.ArgumentParser(
         prog="lstm-grader",
         description="Grade PyTorch LSTM coursework with property-based checks.")
@@ -99,10 +101,55 @@ def _config(args: argparse.Namespace, **overrides: object) -> GradeConfig:
     return config
 
 
+def _prestart(argv: list[str]) -> Any:
+    """For grade, check and demo: start the sandboxed worker now, before this process imports
+    torch and the checks, so that the two start-ups overlap (about a second on 2 cores;
+    docs/benchmarks.md). The worker is a fresh interpreter that imports torch and waits; it
+    runs no student code until its one submission is sent. It is made with the default
+    settings; a rubric that changes them gets a worker of its own (``_runner_factory``)."""
+    if not argv or argv[0] not in ("grade", "check", "demo"):
+        return None
+    try:
+        from grader.sandbox import SandboxRunner, runner_settings
+
+        settings = runner_settings(GradeConfig())
+        runner = SandboxRunner({"op": "load", "source": "", "filename": "unused.py"},
+                               **settings)
+        runner.prestart()
+    except Exception:  # no head start: the grade starts its worker itself, as usual
+        return None
+    return runner, settings
+
+
+def _runner_factory(spare: Any) -> Any:
+    """The engine's runner factory: the pre-started worker when its settings fit."""
+    from grader.engine import sandbox_runner
+    from grader.sandbox import runner_settings
+
+    def factory(load_header: dict[str, Any], config: GradeConfig) -> Any:
+        nonlocal spare
+        if spare is not None and runner_settings(config) == spare[1]:
+            runner, spare = spare[0], None
+            runner.load_header = load_header
+            return runner
+        return sandbox_runner(load_header, config)
+
+    return factory
+
+
 def main(argv: list[str] | None = None) -> int:
+    spare = _prestart(sys.argv[1:] if argv is None else list(argv))
+    try:
+        return _main(argv, spare)
+    finally:
+        if spare is not None:
+            spare[0].close()  # a no-op when the grade used it (it closed it already)
+
+
+def _main(argv: list[str] | None, spare: Any) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        return _dispatch(args, spare)
     except ConfigError as exc:
         print(f"lstm-grader: {exc}", file=sys.stderr)
         return ExitCode.USAGE_ERROR
@@ -116,8 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.GRADER_FAULT
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args: argparse.Namespace, spare: Any = None) -> int:
     from grader.engine import grade
+    from grader.exercises import DEFAULT_EXERCISES
     from grader.i18n import tr
     from grader.reports import gradescope, terminal
 
@@ -137,13 +185,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
         config = _config(args, only_visible=True)
         with terminal.progress_bar(sys.stdout, args.path, config.lang) as progress:
-            report = grade(args.path, exercises, config, progress=progress)
+            report = grade(args.path, exercises, config, progress=progress,
+                           runner_factory=_runner_factory(spare))
         # Written first, so that its line comes before the next step, which stays last.
         written = _write_html(args.html, report)
         terminal.render(report, sys.stdout, notes=[*_hidden_note(exercises, config), *written])
         return ExitCode.OK if report.all_passed else ExitCode.CHECKS_FAILED
     if args.command == "grade":
-        report = grade(args.path, exercises, _config(args))
+        report = grade(args.path, exercises, _config(args), runner_factory=_runner_factory(spare))
         from grader.reports.formats import get_format
 
         _write_atomic(args.out, report, get_format(args.format).render)
@@ -158,7 +207,8 @@ def _dispatch(args: argparse.Namespace) -> int:
                               "lstm-grader from a full checkout")
         config = _config(args)
         with terminal.progress_bar(sys.stdout, example, config.lang) as progress:
-            report = grade(example, DEFAULT_EXERCISES, config, progress=progress)
+            report = grade(example, DEFAULT_EXERCISES, config, progress=progress,
+                           runner_factory=_runner_factory(spare))
         terminal.render(report, sys.stdout)
         if args.out is not None:
             _write_atomic(args.out, report, gradescope.render)

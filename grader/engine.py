@@ -26,7 +26,7 @@ from grader.exercises import DEFAULT_EXERCISES, Exercise, get_exercise
 from grader.i18n import Msg, append_field, as_msg, join, registered, set_field
 from grader.notebook import NotebookSource, notebook_source
 from grader.results import CheckResult, ExerciseResult, GradeReport
-from grader.sandbox import Runner, SandboxRunner
+from grader.sandbox import Runner, SandboxRunner, runner_settings
 
 RunnerFactory = Callable[[dict[str, Any], GradeConfig], Runner]
 # progress(exercise, step, done, total): step is a check id, "visuals", or "" at the end.
@@ -65,11 +65,7 @@ def _one_thread(fn: Callable[..., GradeReport]) -> Callable[..., GradeReport]:
 
 
 def sandbox_runner(load_header: dict[str, Any], config: GradeConfig) -> Runner:
-    return SandboxRunner(load_header, request_timeout=config.request_timeout_s,
-                         start_timeout=config.start_timeout_s, threads=config.worker_threads,
-                         memory_limit_mb=config.memory_limit_mb,
-                         file_limit_mb=config.file_limit_mb, cpu_limit_s=config.cpu_limit_s,
-                         sandbox=config.sandbox, max_processes=config.max_processes)
+    return SandboxRunner(load_header, **runner_settings(config))
 
 
 def read_submission(path: Path, all_cells: bool = False

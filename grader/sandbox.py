@@ -21,11 +21,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from grader import protocol
 from grader.errors import StudentException, WorkerCrashed, WorkerGarbage, WorkerTimeout
-from grader.protocol import Tensors
+
+if TYPE_CHECKING:
+    from grader.config import GradeConfig
+    from grader.protocol import Tensors
+# grader.protocol (and so torch) is imported when the first message is exchanged, not here:
+# the command line starts the worker before it imports torch itself (grader.cli).
 
 _HERE = Path(__file__).resolve().parent
 _NOBODY = 65534
@@ -33,9 +37,13 @@ _NOBODY = 65534
 
 def _hidden_dirs() -> list[Path]:
     """The grader's own code and the references: not visible inside the sandbox."""
-    import reference
+    import importlib.util
 
-    return [_HERE, Path(reference.__file__).resolve().parent]
+    # Found without importing it (that would import torch; see the note on grader.protocol).
+    spec = importlib.util.find_spec("reference")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the reference package is not installed next to the grader")
+    return [_HERE, Path(spec.origin).resolve().parent]
 
 
 _bwrap_ok: bool | None = None
@@ -65,6 +73,14 @@ def _user_args() -> list[str]:
     if os.geteuid() == 0:
         return ["--unshare-user", "--uid", str(_NOBODY), "--gid", str(_NOBODY)]
     return []
+
+
+def runner_settings(config: GradeConfig) -> dict[str, Any]:
+    """``SandboxRunner``'s keyword arguments under a grading configuration."""
+    return {"request_timeout": config.request_timeout_s, "start_timeout": config.start_timeout_s,
+            "threads": config.worker_threads, "memory_limit_mb": config.memory_limit_mb,
+            "file_limit_mb": config.file_limit_mb, "cpu_limit_s": config.cpu_limit_s,
+            "sandbox": config.sandbox, "max_processes": config.max_processes}
 
 
 class Runner(Protocol):
@@ -287,6 +303,8 @@ class SandboxRunner:
     def _exchange(self, header: dict[str, Any], tensors: Tensors | None, timeout: float
                   ) -> tuple[dict[str, Any], Tensors]:
         assert self._proc is not None
+        from grader import protocol
+
         deadline = time.monotonic() + timeout
         try:
             protocol.write_message(self._to_child, header, tensors)
