@@ -25,13 +25,13 @@ import json
 import re
 import stat
 import sys
-import tempfile
 import traceback
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from grader.errors import ConfigError
+from grader.files import atomic_write
 
 _ROOT = Path(__file__).resolve().parent.parent
 _PACKAGES = ("grader", "reference", "student_template")
@@ -83,12 +83,8 @@ def build_zip(rubric: Path | None, out: Path) -> list[str]:
         from grader.rubric import load_rubric
 
         load_rubric(rubric)  # refuse a broken rubric now, not on the first student
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
     names: list[str] = []
-    with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.",
-                                     delete=False) as tmp, \
-            zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+    with atomic_write(out, "wb") as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         def add_text(name: str, text: str, executable: bool = False) -> None:
             info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
             mode = 0o755 if executable else 0o644
@@ -110,7 +106,6 @@ def build_zip(rubric: Path | None, out: Path) -> list[str]:
                         and path.suffix in (".py", ".ipynb", ".json", ".md", ".toml"):
                     rel = path.relative_to(_ROOT).as_posix()
                     add_text(f"lstm_grader/{rel}", path.read_text(encoding="utf-8"))
-    Path(tmp.name).replace(out)
     return names
 
 
@@ -148,12 +143,9 @@ def run(root: Path, rubric_path: Path | None) -> int:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
-                                     prefix=f".{path.name}.", delete=False) as tmp:
-        json.dump(data, tmp, indent=2, ensure_ascii=False, allow_nan=False)
-        tmp.write("\n")
-    Path(tmp.name).replace(path)
+    with atomic_write(path) as stream:
+        json.dump(data, stream, indent=2, ensure_ascii=False, allow_nan=False)
+        stream.write("\n")
 
 
 # -- command line ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from typing import Any, TextIO
 import grader
 from grader.config import GradeConfig
 from grader.errors import ConfigError
+from grader.files import atomic_write
 from grader.reports import status as st
 
 SUFFIXES = (".py", ".ipynb")
@@ -315,14 +316,11 @@ def read_rows(path: Path, cols: Sequence[str]) -> dict[str, dict[str, str]]:
 
 
 def write_csv(path: Path, cols: Sequence[str], rows: Iterable[dict[str, str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=path.parent,
-                                     prefix=f".{path.name}.", delete=False) as tmp:
-        writer = csv.DictWriter(tmp, fieldnames=list(cols))
+    with atomic_write(path, newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(cols))
         writer.writeheader()
         for row in sorted(rows, key=lambda r: r["id"]):
             writer.writerow(row)
-    Path(tmp.name).replace(path)
 
 
 # -- progress -------------------------------------------------------------------------------
@@ -607,11 +605,8 @@ def _run_jobs(subs: list[Submission], contents: dict[str, bytes], plan: Plan, jo
 
 
 def _write_atomic_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
-                                     prefix=f".{path.name}.", delete=False) as tmp:
-        tmp.write(text)
-    Path(tmp.name).replace(path)
+    with atomic_write(path) as stream:
+        stream.write(text)
 
 
 def add_parser(sub: Any) -> None:

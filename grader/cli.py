@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import enum
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from grader import __version__
 from grader.config import GradeConfig
 from grader.errors import ConfigError
+from grader.files import atomic_write
 from grader.i18n import LANGS
 from grader.results import GradeReport
 
@@ -242,12 +242,8 @@ def _write_html(path: Path | None, report: GradeReport) -> list[str]:
 
 def _write_atomic(path: Path, report: object, render: object) -> None:
     """Write via a temporary file in the same folder, so a crash never leaves half a file."""
-    path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
-                                     prefix=f".{path.name}.", delete=False) as tmp:
-        render(report, tmp)  # type: ignore[operator]
-    Path(tmp.name).replace(path)
+    with atomic_write(path) as stream:
+        render(report, stream)  # type: ignore[operator]
 
 
 if __name__ == "__main__":
