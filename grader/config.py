@@ -66,7 +66,7 @@ class GradeConfig:
     speed_gpu_workload: tuple[int, int, int, int] = (100, 64, 512, 512)
     speed_layers: int = 1         # layers of the timed stack (sequence exercises)
     # (largest ratio student/PyTorch, fraction of the points), best band first; slower: 0.
-    # CPU: measured (docs/benchmarks.md): expert 4-5.5x, lesson-style 6x, naive 10-11x.
+    # CPU (CPU time, docs/benchmarks.md): correct solutions measured 4.2-7.4x, naive loop 9.7-13.7x.
     # GPU: provisional (no GPU measured yet; fastrnns: scripted loop 2.2x fwd, 4.7x bwd).
     speed_cpu_bands: tuple[tuple[float, float], ...] = ((8.0, 1.0), (16.0, 0.5), (32.0, 0.25))
     speed_gpu_bands: tuple[tuple[float, float], ...] = ((5.0, 1.0), (10.0, 0.75), (20.0, 0.5),
