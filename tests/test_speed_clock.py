@@ -4,6 +4,7 @@ time) and the worker's reply in-process."""
 
 from __future__ import annotations
 
+import threading
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,6 +14,7 @@ from grader.checks import Outcome
 from grader.checks.speed import BUSY_SHARE, busy_share, clock_of, judge
 from grader.client import Client, Timing
 from grader.config import GradeConfig
+from grader.errors import StudentException
 from grader.exercises import get_exercise
 from grader.i18n import Msg
 from tests.test_speed import CORRECT, _client, _time
@@ -125,3 +127,24 @@ def test_the_worker_reports_cpu_times_with_one_thread_only() -> None:
         assert all(t > 0 for t in one.cpu_times[phase]["student"])
     two = _time(_client(CORRECT.read_text()), threads=2)
     assert two.cpu_times is None
+
+
+def test_threads_the_submission_starts_are_refused_and_the_hosts_own_are_not() -> None:
+    # A thread of the process that was there before the submission loaded (here: the test
+    # process's own; in a real worker there is none) does not count against it.
+    stop = threading.Event()
+    host = threading.Thread(target=stop.wait, daemon=True)
+    host.start()
+    try:
+        assert _time(_client(CORRECT.read_text())).rounds >= 3
+        source = (CORRECT.read_text() + "\nimport threading as _threading\n"
+                  "_stop = _threading.Event()\n"
+                  "_threading.Thread(target=_stop.wait, daemon=True).start()\n")
+        client = _client(source)
+        try:
+            with pytest.raises(StudentException, match="threads of its own"):
+                _time(client)
+        finally:
+            client.runner._handler.module._stop.set()  # type: ignore[attr-defined]
+    finally:
+        stop.set()
