@@ -3,7 +3,7 @@ the same sizes, on the same device, in the same run.
 
 The worker times both, interleaved, and returns raw per-block times (``Client.time``); this
 module does the statistics, which are pure functions of those numbers (unit-tested with
-synthetic timings in tests/test_speed.py):
+synthetic timings in tests/test_speed.py and tests/test_speed_clock.py):
 
 - each round times one block of the reference and one of the student, back to back in
   alternating order, so the per-round ratio student/reference cancels slow drifts of the
