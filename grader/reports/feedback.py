@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grader.i18n import DEFAULT_LANG, field_text, tr
-from grader.results import CheckResult, Example
+from grader.results import CheckResult, Example, ExerciseResult
 
 
 def example_lines(example: Example, lang: str = DEFAULT_LANG) -> list[str]:
@@ -33,3 +33,11 @@ def check_markdown(c: CheckResult, lang: str = DEFAULT_LANG) -> str:
     if c.hint:
         parts.append(tr("ui.hint_md", lang, hint=field_text(c, "hint", lang)))
     return "\n\n".join(parts)
+
+
+def failed_check_markdown(ex: ExerciseResult, c: CheckResult, lang: str = DEFAULT_LANG) -> str:
+    """``check_markdown``, after the exercise's note (why it got no credit) when c failed."""
+    output = check_markdown(c, lang)
+    if ex.note and not c.passed:
+        output = f"{field_text(ex, 'note', lang)}\n\n{output}"
+    return output

@@ -11,7 +11,7 @@ import math
 from typing import Any, TextIO
 
 from grader.i18n import field_text, tr
-from grader.reports.feedback import check_markdown
+from grader.reports.feedback import failed_check_markdown
 from grader.results import GradeReport
 
 
@@ -25,9 +25,7 @@ def to_dict(report: GradeReport, lang: str | None = None) -> dict[str, Any]:
             extra.update({k: v for k, v in c.extra.items() if _jsonable(v)})
             if c.example is not None:
                 extra["example"] = {"sizes": c.example.sizes, "inputs": c.example.inputs}
-            output = check_markdown(c, lang)
-            if ex.note and not c.passed:
-                output = f"{field_text(ex, 'note', lang)}\n\n{output}"
+            output = failed_check_markdown(ex, c, lang)
             tests.append({
                 "name": f"{ex.name}: {field_text(c, 'title', lang)}",
                 "number": f"{i}.{j}",

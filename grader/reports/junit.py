@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from typing import TextIO
 
 from grader.i18n import field_text
-from grader.reports.feedback import check_markdown
+from grader.reports.feedback import failed_check_markdown
 from grader.reports.status import submission_status
 from grader.results import GradeReport
 
@@ -52,9 +52,7 @@ def to_element(report: GradeReport) -> ET.Element:
                                "title": field_text(c, "title", lang)})
             if not c.passed:
                 message = field_text(c, "message", lang)
-                body = check_markdown(c, lang)
-                if ex.note:
-                    body = f"{ex.note}\n\n{body}"
+                body = failed_check_markdown(ex, c, lang)
                 failure = ET.SubElement(case, "failure",
                                         message=clean(message.splitlines()[0] if message
                                                       else "failed"),

@@ -14,7 +14,7 @@ import json
 from typing import Any, TextIO
 
 from grader.i18n import field_text
-from grader.reports.feedback import check_markdown
+from grader.reports.feedback import failed_check_markdown
 from grader.reports.status import gradable, submission_status
 from grader.results import GradeReport
 
@@ -33,9 +33,7 @@ def to_dict(report: GradeReport) -> dict[str, Any]:
     for ex in report.exercises:
         for c in ex.checks:
             message = field_text(c, "message", lang)
-            output = check_markdown(c, lang)
-            if ex.note and not c.passed:
-                output = f"{ex.note}\n\n{output}"
+            output = failed_check_markdown(ex, c, lang)
             tests.append({
                 "name": f"{ex.name}: {field_text(c, 'title', lang)}",
                 "description": f"{c.exercise}/{c.check_id} ({c.category})",
@@ -54,7 +52,7 @@ def to_dict(report: GradeReport) -> dict[str, Any]:
     elif status != "graded":
         summary += f" (grading stopped early: {status.replace('_', ' ')})"
     output_parts = [field_text(report, "output", lang)] if report.output else []
-    output_parts += [ex.note for ex in report.exercises if ex.note]
+    output_parts += [field_text(ex, "note", lang) for ex in report.exercises if ex.note]
     return {
         "gradable": ok,
         "score": round(min(1.0, max(0.0, fraction)), 6),
