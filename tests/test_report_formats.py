@@ -146,3 +146,21 @@ def test_submission_status_names_the_most_serious_outcome() -> None:
     report = _report(hung)
     assert submission_status(report) == "timeout" and not gradable(report)
     assert gradable(_report(_check(False, error_kind="timeout")))
+
+
+def test_every_format_puts_the_no_credit_note_before_a_failed_check_in_its_language() -> None:
+    from grader.i18n import Msg, set_field
+
+    failed, passed = _check(False), _check(True)
+    exercise = ExerciseResult("lstm_cell", "LSTMCell", [failed, passed])
+    set_field(exercise, "note", Msg("engine.no_credit_builtin"))
+    report = GradeReport("s.py", [exercise], 1.0, lang="es")
+    spanish = "Este ejercicio no puntúa"
+    pl = json.loads(render_text(report, "prairielearn"))
+    assert pl["tests"][0]["output"].startswith(spanish)
+    assert spanish not in pl["tests"][1]["output"]          # a passed check has no note
+    assert spanish in pl["output"] or spanish in pl["message"]
+    gs = json.loads(render_text(report, "gradescope"))
+    assert gs["tests"][0]["output"].startswith(spanish)
+    failure = ET.fromstring(render_text(report, "junit")).find("testsuite/testcase/failure")
+    assert failure is not None and (failure.text or "").startswith(spanish)
