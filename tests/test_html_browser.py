@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import html
 import http.server
+import itertools
 import json
 import os
 import re
@@ -29,6 +30,7 @@ from tests.html_support import WRONG_GATE_ID, rendered
 REQUIRED = os.environ.get("LSTM_GRADER_REQUIRE_BROWSER") == "1"
 WINDOW = (1280, 2400)
 BROWSER_TIMEOUT_S = 120
+_LOADS = itertools.count()
 
 
 def _chromium() -> str | None:
@@ -51,7 +53,7 @@ if CHROMIUM is None:
 # made of each image. The report itself carries no script (its CSP forbids them).
 HARNESS = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
 <pre id="result">pending</pre>
-<iframe id="report" src="report.html" style="width:1280px;height:2400px"></iframe>
+<iframe id="report" src="REPORT" style="width:1280px;height:2400px"></iframe>
 <script>
 document.getElementById("report").addEventListener("load", function () {
   var doc = this.contentDocument;
@@ -117,9 +119,16 @@ def console_messages(stderr: str) -> list[str]:
 def load(page: str, server: tuple[str, Path], tmp: Path) -> tuple[dict, list[str]]:
     """Open ``page`` in Chromium through the harness: what it saw, and its console."""
     base, root = server
-    (root / "report.html").write_text(page, encoding="utf-8")
-    (root / "harness.html").write_text(HARNESS, encoding="utf-8")
-    proc = chromium(f"{base}/harness.html", tmp, "--dump-dom", "--virtual-time-budget=10000")
+    # New names and a new profile on every load: Chromium caches what the server sent, and
+    # a second page under the same name could be answered with the first.
+    run = next(_LOADS)
+    (root / f"report-{run}.html").write_text(page, encoding="utf-8")
+    (root / f"harness-{run}.html").write_text(HARNESS.replace("REPORT", f"report-{run}.html"),
+                                              encoding="utf-8")
+    profile = tmp / f"load-{run}"
+    profile.mkdir()
+    proc = chromium(f"{base}/harness-{run}.html", profile, "--dump-dom",
+                    "--virtual-time-budget=10000")
     assert proc.returncode == 0, proc.stderr[-3000:]
     found = re.search(r'<pre id="result">(.*?)</pre>', proc.stdout, re.S)
     assert found, proc.stdout[-2000:]
