@@ -21,7 +21,7 @@ import grader
 from grader.checks import CheckFailed, CheckSpec, Context, Outcome, checks_for
 from grader.client import Client
 from grader.config import GradeConfig
-from grader.errors import ConfigError, StudentException, SubmissionError
+from grader.errors import ConfigError, StudentException, SubmissionError, UnreadableNotebook
 from grader.exercises import DEFAULT_EXERCISES, Exercise, get_exercise
 from grader.i18n import Msg, append_field, as_msg, join, registered, set_field
 from grader.notebook import NotebookSource, notebook_source
@@ -110,13 +110,20 @@ def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
     ticker = _Ticker(progress, sum(len(checks_for(ex, config)) + int(config.visuals)
                                    for ex in specs))
     path = Path(path)
-    source, filename, notebook = read_submission(path, config.notebook_all_cells)
+    unreadable: CheckFailed | None = None
+    try:
+        source, filename, notebook = read_submission(path, config.notebook_all_cells)
+    except UnreadableNotebook as exc:
+        # The student's file, not the command, is at fault: a report like any failed load.
+        source, filename, notebook = "", path.name, None
+        unreadable = CheckFailed(Msg("load.notebook_unreadable", error=str(exc)),
+                                 hint=Msg("load.notebook_unreadable.hint"))
     started = time.monotonic()
     runner = runner_factory({"op": "load", "source": source, "filename": filename}, config)
     results: list[ExerciseResult] = []
     output = ""
     try:
-        load_failure = _load(runner)
+        load_failure = unreadable or _load(runner)
         if load_failure is not None:
             output = load_failure.message
         deadline = started + config.submission_timeout_s

@@ -26,6 +26,13 @@ class ConfigError(GraderError):
     """A configuration or usage error: the message says what is wrong and how to fix it."""
 
 
+class UnreadableNotebook(ConfigError):
+    """A ``.ipynb`` submission that is not a notebook nbformat can read (damaged, not JSON).
+
+    A ConfigError where a notebook is read on its own; when grading, the submission's
+    problem, so it becomes a failed load with a report like any other."""
+
+
 class SubmissionError(GraderError):
     """The submission failed in a way that costs it the check that was running."""
 

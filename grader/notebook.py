@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from grader.errors import ConfigError
+from grader.errors import UnreadableNotebook
 
 _FUTURE = re.compile(r"^from\s+__future__\s+import\s+")
 _KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -65,7 +65,7 @@ def notebook_source(text: str, all_cells: bool = False) -> NotebookSource:
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as exc:
-        raise ConfigError(f"not a readable notebook: {exc}") from None
+        raise UnreadableNotebook(str(exc)) from None
     out_lines: list[str] = []
     origin: list[tuple[int, int]] = []
     skipped: list[str] = []

@@ -71,3 +71,21 @@ def test_a_runtime_error_in_a_notebook_points_to_its_cell(tmp_path: Path) -> Non
     forward = {c.check_id: c for c in report.checks}["equivalence.forward"]
     assert not forward.passed
     assert 'File "lstm.ipynb", cell 3, line' in forward.traceback
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("content", ["{not json", '{"cells": 3}', ""])
+def test_a_damaged_notebook_gets_a_full_report_with_no_points(tmp_path: Path,
+                                                               content: str) -> None:
+    from grader.reports import gradescope
+    from grader.reports.status import LOAD_ERROR, gradable, submission_status
+
+    nb = tmp_path / "lstm.ipynb"
+    nb.write_text(content)
+    report = grade(nb, ["lstm_cell", "lstm"], GradeConfig(max_examples=2, lang="es"))
+    assert report.score == 0 and report.max_score > 0
+    assert {e.name for e in report.exercises} == {"lstm_cell", "lstm"}
+    assert all(not c.passed for c in report.checks)
+    assert report.checks[0].i18n["message"]["key"] == "load.notebook_unreadable"
+    assert "no se pudo leer tu cuaderno" in gradescope.to_dict(report)["tests"][0]["output"]
+    assert submission_status(report) == LOAD_ERROR and not gradable(report)

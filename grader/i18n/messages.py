@@ -477,6 +477,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Tu archivo debe importarse sin errores y sin ejecutar cálculos largos en el "
               "nivel superior.",
     },
+    "load.notebook_unreadable": {
+        "en": "your notebook could not be read: {error}",
+        "es": "no se pudo leer tu cuaderno: {error}",
+    },
+    "load.notebook_unreadable.hint": {
+        "en": "Open it in Jupyter and save it again, or hand in the .py file instead: a "
+              "notebook is a JSON file, and this one is damaged or is not a notebook.",
+        "es": "Ábrelo en Jupyter y vuelve a guardarlo, o entrega el archivo .py: un cuaderno "
+              "es un archivo JSON, y este está dañado o no es un cuaderno.",
+    },
     "load.failed": {"en": "your file could not be loaded: {error}",
                     "es": "no se pudo cargar tu archivo: {error}"},
     "load.no_class": {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from grader.results import CheckResult, GradeReport
 
 GRADED = "graded"            # every check ran (whatever the score)
-LOAD_ERROR = "load_error"    # syntax error or exception while importing the file
+LOAD_ERROR = "load_error"    # syntax error, exception while importing, unreadable notebook
 TIMEOUT = "timeout"          # the worker stopped answering, or the submission ran out of time
 CRASHED = "crashed"          # the worker process died or replied garbage
 # Written by the batch only (no report exists for these):
@@ -17,7 +17,7 @@ NO_SUBMISSION = "no_submission"  # a student folder with no .py or .ipynb file
 AMBIGUOUS = "ambiguous"          # several candidate files and no rule picks one
 GRADER_ERROR = "grader_error"    # the grader itself raised (a bug to report; retried on resume)
 
-_LOAD_KEYS = ("load.syntax_error", "load.import_failed")
+_LOAD_KEYS = ("load.syntax_error", "load.import_failed", "load.notebook_unreadable")
 
 
 def _key(c: CheckResult) -> str:
