@@ -147,19 +147,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None, spare: Any) -> int:
+    from grader.i18n import Msg, tr
+
     args = build_parser().parse_args(argv)
+    lang = getattr(args, "lang", None) or "en"
     try:
         return _dispatch(args, spare)
     except ConfigError as exc:
-        print(f"lstm-grader: {exc}", file=sys.stderr)
+        # Errors a student can meet (a wrong path) are Msg; the instructors' are English.
+        msg = exc.args[0] if exc.args else ""
+        print(f"lstm-grader: {msg.render(lang) if isinstance(msg, Msg) else exc}",
+              file=sys.stderr)
         return ExitCode.USAGE_ERROR
     except KeyboardInterrupt:
-        print("lstm-grader: interrupted", file=sys.stderr)
+        print(f"lstm-grader: {tr('ui.interrupted', lang)}", file=sys.stderr)
         return ExitCode.GRADER_FAULT
     except Exception:
         traceback.print_exc()
-        print("lstm-grader: internal error (a bug in the grader, not in your code); please "
-              "report it with the traceback above", file=sys.stderr)
+        print(f"lstm-grader: {tr('ui.internal_error', lang)}", file=sys.stderr)
         return ExitCode.GRADER_FAULT
 
 

@@ -72,8 +72,7 @@ def read_submission(path: Path, all_cells: bool = False
                     ) -> tuple[str, str, NotebookSource | None]:
     """(source, filename, notebook map) of a .py or .ipynb submission."""
     if not path.is_file():
-        raise ConfigError(f"no submission file at {path}; pass the path of your .py or "
-                          f".ipynb file")
+        raise ConfigError(Msg("usage.no_file", path=str(path)))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

@@ -313,3 +313,13 @@ def test_check_and_grade_with_lang_es_speak_spanish(
                    "equivalence.forward")
     assert forward["name"].startswith("lstm_cell: con los mismos pesos")
     assert "**Falla:**" in forward["output"] and "Pista:" in forward["output"]
+
+
+@pytest.mark.slow  # cli.main pre-starts a sandboxed worker before it finds the file missing
+def test_a_missing_file_is_reported_in_the_language_asked_for(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "mi_lstm.py"
+    assert cli.main(["check", str(missing), "--lang", "es"]) == cli.ExitCode.USAGE_ERROR
+    assert "no hay ningún archivo de entrega en" in capsys.readouterr().err
+    assert cli.main(["check", str(missing)]) == cli.ExitCode.USAGE_ERROR
+    assert "no submission file at" in capsys.readouterr().err

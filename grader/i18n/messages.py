@@ -477,6 +477,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Tu archivo debe importarse sin errores y sin ejecutar cálculos largos en el "
               "nivel superior.",
     },
+    "usage.no_file": {
+        "en": "no submission file at {path}; pass the path of your .py or .ipynb file",
+        "es": "no hay ningún archivo de entrega en {path}; indica la ruta de tu archivo .py "
+              "o .ipynb",
+    },
+    "ui.interrupted": {"en": "interrupted", "es": "interrumpido"},
+    "ui.internal_error": {
+        "en": "internal error (a bug in the grader, not in your code); please report it with "
+              "the traceback above",
+        "es": "error interno (un fallo del corrector, no de tu código); por favor, infórmalo "
+              "junto con la traza de arriba",
+    },
     "load.notebook_unreadable": {
         "en": "your notebook could not be read: {error}",
         "es": "no se pudo leer tu cuaderno: {error}",
