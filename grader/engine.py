@@ -26,7 +26,7 @@ from grader.exercises import DEFAULT_EXERCISES, Exercise, get_exercise
 from grader.i18n import Msg, append_field, as_msg, join, registered, set_field
 from grader.notebook import NotebookSource, notebook_source
 from grader.results import CheckResult, ExerciseResult, GradeReport
-from grader.sandbox import Runner, SandboxRunner, runner_settings
+from grader.sandbox import InProcessRunner, Runner, SandboxRunner, runner_settings
 
 RunnerFactory = Callable[[dict[str, Any], GradeConfig], Runner]
 # progress(exercise, step, done, total): step is a check id, "visuals", or "" at the end.
@@ -66,6 +66,12 @@ def _one_thread(fn: Callable[..., GradeReport]) -> Callable[..., GradeReport]:
 
 def sandbox_runner(load_header: dict[str, Any], config: GradeConfig) -> Runner:
     return SandboxRunner(load_header, **runner_settings(config))
+
+
+def in_process_runner(load_header: dict[str, Any], config: GradeConfig) -> Runner:
+    """Runs the code in this process: for trusted code only (the references, the known
+    mistakes, the project's own test submissions), never for a student's file."""
+    return InProcessRunner(load_header)
 
 
 def read_submission(path: Path, all_cells: bool = False

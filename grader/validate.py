@@ -259,8 +259,7 @@ def _file_header(path: Path) -> dict[str, Any]:
 # -- grading ------------------------------------------------------------------------------
 
 def _grade(job: Job, config: GradeConfig) -> Graded:
-    from grader.engine import grade, sandbox_runner
-    from grader.sandbox import InProcessRunner
+    from grader.engine import grade, in_process_runner, sandbox_runner
 
     started, cpu = time.monotonic(), time.process_time()
     graded = Graded(job)
@@ -270,7 +269,7 @@ def _grade(job: Job, config: GradeConfig) -> Graded:
                 path = Path(tmp) / f"{job.name.replace('-', '_')}.py"
                 path.write_text(job.source, encoding="utf-8")
                 report = grade(path, job.exercises, config,
-                               runner_factory=lambda header, _c: InProcessRunner(header))
+                               runner_factory=in_process_runner)
         else:
             report = grade(job.path, job.exercises, config, runner_factory=sandbox_runner)
     except ConfigError as exc:

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
+
+import pytest
 
 # Hypothesis keeps its files under a temporary folder, not ./.hypothesis.
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
                       tempfile.mkdtemp(prefix="lstm-grader-tests-hypothesis-"))
 # matplotlib (the HTML report) keeps its font cache there, not in ~/.cache/matplotlib.
 os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="lstm-grader-tests-mpl-"))
+
+
+@pytest.fixture
+def trusted_grading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI grades the project's own trusted files in process (the sandbox is not the
+    point of the test); hostile files never use this (tests/test_sandbox.py)."""
+    import grader.engine
+
+    monkeypatch.setattr(grader.engine, "grade", functools.partial(
+        grader.engine.grade, runner_factory=grader.engine.in_process_runner))

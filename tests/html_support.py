@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from grader.config import GradeConfig
 from grader.engine import grade
+from grader.engine import in_process_runner as in_process
 from grader.reports import html
 from grader.results import GradeReport
-from grader.sandbox import InProcessRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 ZOO = ROOT / "tests" / "submissions"
@@ -18,10 +17,6 @@ ZOO = ROOT / "tests" / "submissions"
 WRONG_GATE = ZOO / "lstm_cell" / "bug_tanh_on_forget_gate.py"
 WRONG_GATE_ID = "tanh-on-forget-gate"
 CONFIG = GradeConfig(max_examples=4, speed_mode="off", visuals=True)
-
-
-def in_process(load_header: dict[str, Any], config: GradeConfig) -> InProcessRunner:
-    return InProcessRunner(load_header)
 
 
 @cache

@@ -25,6 +25,7 @@ from grader.batch import (
     run_batch,
 )
 from grader.config import GradeConfig
+from grader.engine import in_process_runner as in_process
 from grader.errors import ConfigError
 from grader.sandbox import InProcessRunner
 
@@ -32,10 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CORRECT = ROOT / "examples" / "my_lstm.py"
 BUGGY = ROOT / "tests" / "submissions" / "lstm_cell" / "bug_default_state_ones.py"
 QUICK = GradeConfig(max_examples=2)
-
-
-def in_process(load_header: dict[str, Any], config: GradeConfig) -> InProcessRunner:
-    return InProcessRunner(load_header)
 
 
 def explodes_on_boom(load_header: dict[str, Any], config: GradeConfig) -> InProcessRunner:

@@ -8,8 +8,8 @@ from typing import Any
 
 from grader.config import GradeConfig
 from grader.engine import grade
+from grader.engine import in_process_runner as in_process
 from grader.reports import gradescope
-from grader.sandbox import InProcessRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 ZOO = ROOT / "tests" / "submissions"
@@ -17,10 +17,6 @@ CORRECT = ROOT / "examples" / "my_lstm.py"
 # Speed is measured, not computed: tests/test_speed.py covers it; here it would only add
 # time and make regrades differ in the measured ratios.
 CONFIG = GradeConfig(max_examples=6, speed_mode="off")
-
-
-def in_process(load_header: dict[str, Any], config: GradeConfig) -> InProcessRunner:
-    return InProcessRunner(load_header)
 
 
 def by_id(report: Any) -> dict[str, Any]:

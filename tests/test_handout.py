@@ -13,10 +13,9 @@ from torch import nn
 
 from grader.cli import main
 from grader.config import GradeConfig
-from grader.engine import grade
+from grader.engine import grade, in_process_runner
 from grader.exercises import EXERCISES
 from grader.handout import build_handout
-from grader.sandbox import InProcessRunner
 
 
 def classes_of(source: str) -> list[str]:
@@ -50,7 +49,7 @@ def test_the_notebook_is_valid_and_has_the_same_classes() -> None:
 def test_the_handout_stubs_fail_the_graders_checks(tmp_path: Path) -> None:
     assert main(["handout", "--exercise", "lstm_cell", "lstm", "--out", str(tmp_path)]) == 0
     report = grade(tmp_path / "lstm_cell.py", ["lstm_cell", "lstm"], GradeConfig(
-        max_examples=2, speed_mode="off"), runner_factory=lambda h, c: InProcessRunner(h))
+        max_examples=2, speed_mode="off"), runner_factory=in_process_runner)
     for ex in report.exercises:
         assert ex.score < ex.max_score
         failed = {c.category for c in ex.checks if not c.passed}

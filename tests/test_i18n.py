@@ -21,7 +21,7 @@ import pytest
 from grader import cli
 from grader.checks import CATEGORIES, CHECKS
 from grader.config import GradeConfig
-from grader.engine import grade
+from grader.engine import grade, in_process_runner
 from grader.errors import ConfigError
 from grader.exercises import EXERCISES
 from grader.i18n import LANGS, catalog, placeholders, template_for
@@ -29,7 +29,6 @@ from grader.i18n.registries import registry_entry
 from grader.reports import gradescope, terminal, text
 from grader.reports.next_step import next_step_line
 from grader.results import GradeReport
-from grader.sandbox import InProcessRunner
 from reference import VARIANTS
 from reference.mistakes import MISTAKES
 
@@ -164,14 +163,10 @@ class FakeTerminal(io.StringIO):
         return True
 
 
-def _in_process(load_header: dict, config: GradeConfig) -> InProcessRunner:
-    return InProcessRunner(load_header)  # trusted zoo files only
-
-
 @cache
 def graded(path: Path, exercise: str) -> GradeReport:
     config = GradeConfig(max_examples=3, only_visible=True, lang="es")
-    return grade(path, [exercise], config, runner_factory=_in_process)
+    return grade(path, [exercise], config, runner_factory=in_process_runner)
 
 
 def rendered(report: GradeReport, lang: str) -> str:
@@ -279,17 +274,6 @@ def test_plain_english_in_a_result_field_is_flagged() -> None:
     set_field(c, "message", "Not graded here for information")
     assert untranslated(ok) == ["lstm_cell/speed.vs_pytorch.message: "
                                 "Not graded here for information"]
-
-
-@pytest.fixture
-def trusted_grading(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI grades our own trusted zoo files in process (the sandbox is not the point)."""
-    import functools
-
-    import grader.engine
-
-    monkeypatch.setattr(grader.engine, "grade",
-                        functools.partial(grader.engine.grade, runner_factory=_in_process))
 
 
 @pytest.mark.usefixtures("trusted_grading")

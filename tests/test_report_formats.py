@@ -12,18 +12,14 @@ import pytest
 
 from grader.config import GradeConfig
 from grader.engine import grade
+from grader.engine import in_process_runner as in_process
 from grader.reports import junit, prairielearn
 from grader.reports.formats import FORMAT_NAMES, get_format, render_text
 from grader.reports.status import gradable, submission_status
 from grader.results import CheckResult, ExerciseResult, GradeReport
-from grader.sandbox import InProcessRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = ROOT / "examples" / "lesson_lstm.py"
-
-
-def in_process(load_header: dict[str, Any], config: GradeConfig) -> InProcessRunner:
-    return InProcessRunner(load_header)
 
 
 @pytest.fixture(scope="module")

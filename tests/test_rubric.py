@@ -3,29 +3,22 @@ engine, and hidden checks left out of a student's local check but kept in result
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import grader.engine
 from grader.checks import CHECKS, checks_for
 from grader.cli import main
 from grader.config import CheckSetting, GradeConfig
 from grader.errors import ConfigError
 from grader.exercises import DEFAULT_EXERCISES, get_exercise
 from grader.rubric import default_rubric, grading_keys, hidden_checks, load_rubric, parse_rubric
-from grader.sandbox import InProcessRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "rubrics").glob("*.toml"))
 CORRECT = ROOT / "tests" / "submissions" / "lstm_cell" / "correct_textbook_chunk.py"
-
-
-def in_process(load_header: dict[str, Any], config: GradeConfig) -> InProcessRunner:
-    return InProcessRunner(load_header)
 
 
 def error(text: str, tmp_path: Path) -> str:
@@ -184,13 +177,6 @@ visibility = "hidden"
 [checks."gradients.finite_differences"]
 visibility = "after_due_date"
 """
-
-
-@pytest.fixture
-def trusted_grading(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI grades our own trusted zoo file in process (the sandbox is not the point)."""
-    monkeypatch.setattr(grader.engine, "grade",
-                        functools.partial(grader.engine.grade, runner_factory=in_process))
 
 
 @pytest.mark.usefixtures("trusted_grading")

@@ -24,6 +24,7 @@ from grader.checks.speed import (
 from grader.client import Client, Timing
 from grader.config import GradeConfig
 from grader.engine import grade
+from grader.engine import in_process_runner as in_process
 from grader.errors import ConfigError, StudentException
 from grader.exercises import get_exercise
 from grader.reports import gradescope
@@ -39,10 +40,6 @@ BANDS = ((4.0, 1.0), (8.0, 0.75), (16.0, 0.5), (32.0, 0.25))
 QUICK = GradeConfig(max_examples=2, speed_cpu_workload=(4, 2, 3, 3), speed_budget_s=0.02,
                     speed_min_rounds=3, speed_max_rounds=5)
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-
-
-def in_process(load_header: dict[str, Any], config: GradeConfig) -> InProcessRunner:
-    return InProcessRunner(load_header)
 
 
 def speed_result(report: Any, exercise: str) -> Any:

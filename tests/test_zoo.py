@@ -6,16 +6,15 @@ in-process for speed (hostile ones never do: see test_sandbox.py)."""
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 import pytest
 
 from grader.checks import CHECKS
 from grader.config import GradeConfig
 from grader.engine import grade
+from grader.engine import in_process_runner as in_process
 from grader.exercises import EXERCISES
 from grader.results import GradeReport
-from grader.sandbox import InProcessRunner
 from reference.mistakes import MISTAKES
 from tests.zoo import ZooEntry, entries
 
@@ -38,10 +37,6 @@ CANNOT_FAIL_HERE = {
 
 def KNOWN_IDS() -> set[str]:
     return set(MISTAKES) | BUILT_IN_DIAGNOSES
-
-
-def in_process(load_header: dict[str, Any], config: GradeConfig) -> InProcessRunner:
-    return InProcessRunner(load_header)
 
 
 @cache
