@@ -6,7 +6,6 @@ import difflib
 import functools
 import os
 import platform
-import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -128,7 +127,7 @@ def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
     results: list[ExerciseResult] = []
     output = ""
     try:
-        load_failure = unreadable or _load(runner)
+        load_failure = unreadable or _load(runner, notebook)
         if load_failure is not None:
             output = load_failure.message
         deadline = started + config.submission_timeout_s
@@ -178,25 +177,15 @@ def _notebook_notes(notebook: NotebookSource, filename: str,
     for ex in results:
         for c in ex.checks:
             c.traceback = notebook.relabel(c.traceback, filename)
-            data = c.i18n.get("message") or {}
-            if data.get("key") == "load.syntax_error":
-                msg = Msg.from_data(data)
-                line = int(msg.params["where"].params["line"])
-                if 1 <= line <= len(notebook.origin):
-                    cell, in_cell = notebook.origin[line - 1]
-                    where = Msg("where.cell", cell=cell, line=in_cell)
-                    set_field(c, "message", Msg(msg.key, **{**msg.params, "where": where}))
-            c.message = re.sub(r"syntax error on line (\d+)",
-                               lambda m: "syntax error in " + notebook.where(int(m[1])),
-                               c.message)
     notes = [output] if output else []
     if notebook.skipped:
         notes.append(Msg("engine.notebook_skipped", cells="; ".join(notebook.skipped)))
     return join(*notes) if notes else ""
 
 
-def _load(runner: Runner) -> CheckFailed | None:
-    """Start the worker and load the submission; a failure here fails every check."""
+def _load(runner: Runner, notebook: NotebookSource | None = None) -> CheckFailed | None:
+    """Start the worker and load the submission; a failure here fails every check.
+    A syntax error's place is a notebook cell when the submission is a notebook."""
     try:
         runner.request({"op": "ping"})
     except StudentException as exc:
@@ -205,7 +194,7 @@ def _load(runner: Runner) -> CheckFailed | None:
             text = str(info.get("text", "")).rstrip("\n")
             caret = " " * max(0, int(info.get("offset") or 1) - 1) + "^"
             return CheckFailed(
-                Msg("load.syntax_error", where=Msg("where.line", line=info.get("lineno")),
+                Msg("load.syntax_error", where=_where(info.get("lineno"), notebook),
                     message=str(info.get("message")), code=text, caret=caret),
                 hint=Msg("load.syntax_error.hint"))
         return CheckFailed(Msg("load.import_failed", error=str(exc)), traceback=exc.traceback,
@@ -213,6 +202,11 @@ def _load(runner: Runner) -> CheckFailed | None:
     except SubmissionError as exc:
         return CheckFailed(Msg("load.failed", error=str(exc)))
     return None
+
+
+def _where(line: Any, notebook: NotebookSource | None) -> Msg:
+    line = line if isinstance(line, int) else None  # e.g. no line for a null byte
+    return notebook.where_msg(line) if notebook is not None else Msg("where.line", line=line)
 
 
 def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: str,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import nbformat
 
 from grader.errors import UnreadableNotebook
+from grader.i18n import Msg
 
 _FUTURE = re.compile(r"^from\s+__future__\s+import\s+")
 _KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -28,11 +29,21 @@ class NotebookSource:
     origin: list[tuple[int, int]]                 # per line: (cell number, line in cell)
     skipped: list[str] = field(default_factory=list)  # "cell 4 (training loop...)"
 
+    def cell_of(self, line: int | None) -> tuple[int, int] | None:
+        """(cell number, line in cell) of a line of the joined source, when it has one."""
+        if line is not None and 1 <= line <= len(self.origin):
+            return self.origin[line - 1]
+        return None
+
     def where(self, line: int) -> str:
-        if 1 <= line <= len(self.origin):
-            cell, in_cell = self.origin[line - 1]
-            return f"cell {cell}, line {in_cell}"
-        return f"line {line}"
+        found = self.cell_of(line)
+        return f"cell {found[0]}, line {found[1]}" if found else f"line {line}"
+
+    def where_msg(self, line: int | None) -> Msg:
+        """The same place, as the student-facing message of a syntax error says it."""
+        found = self.cell_of(line)
+        return Msg("where.cell", cell=found[0], line=found[1]) if found else \
+            Msg("where.line", line=line)
 
     def relabel(self, text: str, filename: str) -> str:
         """Rewrite 'File "x.ipynb", line N' (and 'line N' of syntax errors) to cells."""

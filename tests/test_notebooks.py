@@ -89,3 +89,13 @@ def test_a_damaged_notebook_gets_a_full_report_with_no_points(tmp_path: Path,
     assert report.checks[0].i18n["message"]["key"] == "load.notebook_unreadable"
     assert "no se pudo leer tu cuaderno" in gradescope.to_dict(report)["tests"][0]["output"]
     assert submission_status(report) == LOAD_ERROR and not gradable(report)
+
+
+@pytest.mark.slow
+def test_a_null_byte_in_a_notebook_cell_is_a_syntax_error_without_a_line(tmp_path: Path) -> None:
+    # Python reports it with no line number: the report must still be complete.
+    nb = make_notebook(tmp_path / "lstm.ipynb", ["import torch", "x = 1\x00"])
+    report = grade(nb, ["lstm_cell"], GradeConfig(max_examples=2))
+    assert report.score == 0 and report.checks
+    assert report.checks[0].i18n["message"]["key"] == "load.syntax_error"
+    assert "null bytes" in report.checks[0].message
