@@ -199,8 +199,8 @@ def _load(runner: Runner, notebook: NotebookSource | None = None) -> CheckFailed
                 hint=Msg("load.syntax_error.hint"))
         return CheckFailed(Msg("load.import_failed", error=str(exc)), traceback=exc.traceback,
                            hint=Msg("load.import_failed.hint"))
-    except SubmissionError as exc:
-        return CheckFailed(Msg("load.failed", error=str(exc)))
+    except SubmissionError as exc:  # its worker hung, died or replied garbage
+        return CheckFailed(Msg("load.failed", error=str(exc)), extra={"error_kind": exc.kind})
     return None
 
 

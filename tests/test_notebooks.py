@@ -89,6 +89,10 @@ def test_a_damaged_notebook_gets_a_full_report_with_no_points(tmp_path: Path,
     assert report.checks[0].i18n["message"]["key"] == "load.notebook_unreadable"
     assert "no se pudo leer tu cuaderno" in gradescope.to_dict(report)["tests"][0]["output"]
     assert submission_status(report) == LOAD_ERROR and not gradable(report)
+    from grader.reports.next_step import next_step
+
+    assert next_step(report).startswith("consigue que tu archivo se cargue")  # lang="es"
+    assert next_step(report, "en").startswith("make your file load")
 
 
 @pytest.mark.slow

@@ -11,22 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.i18n import DEFAULT_LANG, Msg, field_text, tr
+from grader.reports.status import NOT_LOADED_KEYS, message_key
 from grader.results import CheckResult, GradeReport
-
-# Message keys that mean the submission never loaded (grader.engine._load).
-LOAD_FAILURES = ("load.syntax_error", "load.import_failed", "load.failed")
-
-
-def _message_key(c: CheckResult) -> str:
-    return str((c.i18n.get("message") or {}).get("key", ""))
 
 
 def _loads(c: CheckResult) -> bool:
-    return _message_key(c) not in LOAD_FAILURES
+    return message_key(c) not in NOT_LOADED_KEYS
 
 
 def _raised(c: CheckResult) -> bool:
-    return bool(c.traceback) or _message_key(c) == "error.raised"
+    return bool(c.traceback) or message_key(c) == "error.raised"
 
 
 def next_step(report: GradeReport, lang: str | None = None) -> str:

@@ -17,10 +17,14 @@ NO_SUBMISSION = "no_submission"  # a student folder with no .py or .ipynb file
 AMBIGUOUS = "ambiguous"          # several candidate files and no rule picks one
 GRADER_ERROR = "grader_error"    # the grader itself raised (a bug to report; retried on resume)
 
-_LOAD_KEYS = ("load.syntax_error", "load.import_failed", "load.notebook_unreadable")
+# Message keys of a submission that never loaded (grader.engine): by its own fault (a
+# load error), or because its worker hung or died while loading it ("load.failed").
+LOAD_ERROR_KEYS = ("load.syntax_error", "load.import_failed", "load.notebook_unreadable")
+NOT_LOADED_KEYS = (*LOAD_ERROR_KEYS, "load.failed")
 
 
-def _key(c: CheckResult) -> str:
+def message_key(c: CheckResult) -> str:
+    """The catalog key of a check's message ("" for plain text)."""
     data = c.i18n.get("message") or {}
     return str(data.get("key", "")) if isinstance(data, dict) else ""
 
@@ -28,17 +32,13 @@ def _key(c: CheckResult) -> str:
 def submission_status(report: GradeReport) -> str:
     """graded, load_error, timeout or crashed; the most serious one found wins."""
     checks = report.checks
-    keys = {_key(c) for c in checks}
-    if keys & set(_LOAD_KEYS):
+    keys = {message_key(c) for c in checks}
+    if keys & set(LOAD_ERROR_KEYS):
         return LOAD_ERROR
-    if "load.failed" in keys:
-        # The worker could not even start on the file: a hang at import or a crash.
-        texts = " ".join(c.message for c in checks if _key(c) == "load.failed")
-        return TIMEOUT if "no answer within" in texts else CRASHED
     kinds = {c.extra.get("error_kind") for c in checks}
     if "timeout" in kinds or "engine.out_of_time" in keys:
         return TIMEOUT
-    if kinds & {"crash", "garbage"}:
+    if kinds & {"crash", "garbage"} or "load.failed" in keys:
         return CRASHED
     return GRADED
 
@@ -47,4 +47,4 @@ def gradable(report: GradeReport) -> bool:
     """False when the file could not be graded at all (it does not load): PrairieLearn's
     'invalid submission', which the student is not charged an attempt for."""
     return submission_status(report) != LOAD_ERROR and not (
-        report.checks and all(_key(c) == "load.failed" for c in report.checks))
+        report.checks and all(message_key(c) == "load.failed" for c in report.checks))
