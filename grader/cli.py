@@ -18,6 +18,7 @@ from grader.config import GradeConfig
 from grader.errors import ConfigError
 from grader.files import atomic_write
 from grader.i18n import LANGS
+from grader.reports.formats import FORMAT_NAMES
 from grader.results import GradeReport
 
 
@@ -65,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(grade)
     grade.add_argument("--out", type=Path, default=Path("results.json"),
                        help="where to write results.json (default ./results.json)")
-    grade.add_argument("--format", choices=("gradescope", "prairielearn", "junit"),
+    grade.add_argument("--format", choices=FORMAT_NAMES,
                        default="gradescope",
                        help="results format: gradescope (default), prairielearn or junit")
     demo = sub.add_parser("demo", help="grade the bundled example and show the report")

@@ -211,8 +211,7 @@ def _where(line: Any, notebook: NotebookSource | None) -> Msg:
 
 def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: str,
                     load_failure: CheckFailed | None, deadline: float,
-                    ticker: _Ticker | None = None) -> ExerciseResult:
-    ticker = ticker or _Ticker(None, 0)
+                    ticker: _Ticker) -> ExerciseResult:
     checks = checks_for(ex, config)
     failure = load_failure
     if failure is None:

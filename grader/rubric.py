@@ -121,9 +121,9 @@ def hidden_checks(exercises: tuple[str, ...] | list[str], config: GradeConfig) -
     from grader.checks import checks_for
     from grader.exercises import get_exercise
 
-    local = config.with_(only_visible=True)
-    return sum(len(checks_for(get_exercise(e), local, include_hidden=True))
-               - len(checks_for(get_exercise(e), local)) for e in dict.fromkeys(exercises))
+    every, local = config.with_(only_visible=False), config.with_(only_visible=True)
+    return sum(len(checks_for(get_exercise(e), every)) - len(checks_for(get_exercise(e), local))
+               for e in dict.fromkeys(exercises))
 
 
 # -- pieces ------------------------------------------------------------------------------

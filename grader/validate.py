@@ -5,8 +5,7 @@ It grades, under the rubric's settings,
 1. the reference solution of each of the rubric's exercises: it must get full marks;
 2. every known mistake of those exercises (``reference/mistakes.py``): each must lose points,
    in the category that targets it: every known mistake computes another function than the
-   reference, which ``equivalence`` targets for a cell and ``sequence`` for the stack (a
-   mistake may declare another ``category``);
+   reference, which ``equivalence`` targets for a cell and ``sequence`` for the stack;
 3. optionally an instructor's past submissions (``--submissions DIR``), each with an expected
    verdict: ``# expect: pass`` or ``# expect: fail CATEGORY`` (or a check id) in the file's
    first lines, or in ``DIR/expected.toml``.
@@ -115,8 +114,8 @@ class Graded:
         if self.job.kind == "reference":
             return not self.failed_ids and self.score == self.max_score > 0
         if self.job.kind == "mistake":
-            return self.score < self.max_score and (not self.job.category or any(
-                c.split(".")[0] == self.job.category for c in self.lost))
+            return self.score < self.max_score and any(
+                c.split(".")[0] == self.job.category for c in self.lost)
         expect = self.job.expect or Expectation(False)
         if expect.passes:
             return not self.failed_ids and self.score == self.max_score
@@ -155,19 +154,20 @@ def _target(exercise: str) -> str:
     return "sequence" if EXERCISES[exercise].kind == "sequence" else "equivalence"
 
 
-def jobs_for(exercises: Iterable[str], submissions: Path | None = None,
-             default_exercises: tuple[str, ...] = ()) -> list[Job]:
-    """The references and known mistakes of ``exercises``, then the submissions in a folder."""
+def jobs_for(exercises: Iterable[str], submissions: Path | None = None) -> list[Job]:
+    """The references and known mistakes of ``exercises``, then the submissions in a folder
+    (graded on ``exercises`` unless they say otherwise)."""
     from reference.mistakes import for_exercise
 
+    exercises = tuple(exercises)
     jobs = []
     for name in exercises:
         jobs.append(Job("reference", "reference", (name,), source=_reference_source(name)))
         for m in for_exercise(name):
             jobs.append(Job("mistake", m.id, (name,), source=_mistake_source(name, m.id),
-                            category=str(getattr(m, "category", "") or _target(name))))
+                            category=_target(name)))
     if submissions is not None:
-        jobs.extend(read_expectations(submissions, default_exercises or tuple(exercises)))
+        jobs.extend(read_expectations(submissions, exercises))
     return jobs
 
 
@@ -358,7 +358,7 @@ def validate(exercises: tuple[str, ...], config: GradeConfig, submissions: Path 
     # Python loop. It is left out here (docs/rubric.md, "validate").
     config = config.with_(speed_mode="off")
     started = time.monotonic()
-    jobs = jobs_for(exercises, submissions, exercises)
+    jobs = jobs_for(exercises, submissions)
     graded = _grade_all(jobs, config, n_jobs, progress)
     return Validation(tuple(exercises), config, graded, round(time.monotonic() - started, 1))
 

@@ -28,13 +28,12 @@ def applies(spec: CheckSpec, exercise: Exercise) -> bool:
     return exercise.kind in spec.kinds and (spec.category != "semantics" or exercise.semantics)
 
 
-def checks_for(exercise: Exercise, config: GradeConfig, *,
-               include_hidden: bool = False) -> list[CheckSpec]:
+def checks_for(exercise: Exercise, config: GradeConfig) -> list[CheckSpec]:
     """The checks that apply to an exercise, integrity first (it gates the others).
 
     A rubric's per-check settings (``config.check_settings``) turn checks on or off and set
     their points and visibility. With ``config.only_visible`` (a student's local check) the
-    checks whose visibility is not ``visible`` are left out, unless ``include_hidden``."""
+    checks whose visibility is not ``visible`` are left out."""
     applicable = []
     for c in CHECKS.values():
         if not applies(c, exercise):
@@ -48,7 +47,7 @@ def checks_for(exercise: Exercise, config: GradeConfig, *,
             c = replace(c, points=setting.points)
         if setting.visibility is not None:
             c = replace(c, visibility=setting.visibility)
-        if config.only_visible and c.visibility != "visible" and not include_hidden:
+        if config.only_visible and c.visibility != "visible":
             continue
         applicable.append(c)
     return sorted(applicable, key=lambda c: (c.category != "integrity",
