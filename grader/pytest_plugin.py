@@ -93,7 +93,6 @@ class SubmissionPlugin:
         self.config = config  # a grader.config.GradeConfig
         self._report: Any = None
         self._error: BaseException | None = None
-        self.gradings = 0
         self._made: set[Path] = set()
 
     @pytest.hookimpl(trylast=True)
@@ -124,14 +123,16 @@ class SubmissionPlugin:
         if self._report is None and self._error is None:
             from grader.engine import grade
 
-            self.gradings += 1
             try:
                 self._report = grade(self.submission, self.exercises, self.config)
             except Exception as exc:  # a fault in the grader: report it on every item
                 self._error = exc
         if self._error is not None:
-            raise GradingError(f"lstm-grader could not grade {self.submission.name}: "
-                               f"{type(self._error).__name__}: {self._error}")
+            from grader.i18n import tr
+
+            raise GradingError(tr("ui.pytest_grader_error", self.config.lang,
+                                  submission=self.submission.name,
+                                  error=f"{type(self._error).__name__}: {self._error}"))
         return self._report
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

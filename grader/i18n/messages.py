@@ -717,6 +717,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "lstm-grader: {submission}: {score} / {max}",
         "es": "lstm-grader: {submission}: {score} / {max}",
     },
+    "pl.not_gradable": {
+        "en": "Your file could not be graded: it does not load. Fix the error below and "
+              "submit again.",
+        "es": "No se pudo calificar tu archivo: no se carga. Corrige el error de abajo y "
+              "vuelve a entregarlo.",
+    },
+    "pl.stopped_early": {"en": " (grading stopped early: {status})",
+                         "es": " (la calificación se detuvo antes de terminar: {status})"},
     "ui.pytest_grader_error": {
         "en": "lstm-grader could not grade {submission}: {error}",
         "es": "lstm-grader no pudo calificar {submission}: {error}",

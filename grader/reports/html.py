@@ -18,6 +18,8 @@ from typing import Any, TextIO
 
 from grader.i18n import DEFAULT_LANG, Msg, check_lang, field_text, tr
 from grader.reports.feedback import example_lines
+from grader.reports.next_step import total_line
+from grader.reports.text import check_line
 from grader.results import CheckResult, ExerciseResult, GradeReport
 
 # Nothing may be fetched: only inline styles and data: images. A script that slipped through
@@ -144,13 +146,7 @@ class _Page:
                 f'{self.t("ui.pass" if ok else "ui.fail")}</span></td>'
                 f'<td><a href="#ex-{_e(ex.name)}">{self.exercise_title(ex)}</a></td>'
                 f'<td class="points">{self.score(ex)}</td></tr>')
-        failed = sum(not c.passed for c in report.checks)
-        if failed:
-            line = self.t("ui.total_line_failed", score=_num(report.score),
-                          max=_num(report.max_score), n=failed)
-        else:
-            line = self.t("ui.total_line_passed", score=_num(report.score),
-                          max=_num(report.max_score))
+        line = _e(total_line(report, self.lang))
         out = [f'<section class="summary" id="summary"><h2>{self.t("html.summary")}</h2>',
                f'<p class="total">{line}</p>']
         if report.output:
@@ -201,7 +197,7 @@ class _Page:
             rows.append(
                 f'<tr class="{status}" data-check="{_e(c.full_id)}" data-status="{status}">'
                 f'<td><span class="badge">{self.t("ui.pass" if c.passed else "ui.fail")}'
-                f"</span></td><td>{_e(c.category)}: {self.f(c, 'title')}"
+                f"</span></td><td>{_e(check_line(c, self.lang))}"
                 f'<div class="muted">{_e(c.check_id)}</div></td>'
                 f'<td class="muted">{detail}</td>'
                 f'<td class="points">{_num(c.score)} / {_num(c.max_score)}</td></tr>')
@@ -209,7 +205,7 @@ class _Page:
 
     def failure(self, c: CheckResult) -> str:
         out = [f'<article class="failure" id="{_e(_anchor(c))}" data-check="{_e(c.full_id)}">',
-               f"<h4>{_e(c.category)}: {self.f(c, 'title')} "
+               f"<h4>{_e(check_line(c, self.lang))} "
                f'<span class="muted">({_e(c.check_id)}, {_num(c.score)} / '
                f"{_num(c.max_score)})</span></h4>"]
         message = field_text(c, "message", self.lang)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from grader.i18n import field_text
+from grader.i18n import field_text, tr
 from grader.reports.feedback import failed_check_markdown
 from grader.reports.status import gradable, submission_status
 from grader.results import GradeReport
@@ -45,12 +45,11 @@ def to_dict(report: GradeReport) -> dict[str, Any]:
     fraction = report.score / report.max_score if report.max_score > 0 else 0.0
     status = submission_status(report)
     ok = gradable(report)
-    summary = f"Score: {report.score:g} / {report.max_score:g}"
+    summary = tr("ui.score", lang, score=f"{report.score:g}", max=f"{report.max_score:g}")
     if not ok:
-        summary = "Your file could not be graded: it does not load. Fix the error below " \
-                  "and submit again."
+        summary = tr("pl.not_gradable", lang)
     elif status != "graded":
-        summary += f" (grading stopped early: {status.replace('_', ' ')})"
+        summary += tr("pl.stopped_early", lang, status=status.replace("_", " "))
     output_parts = [field_text(report, "output", lang)] if report.output else []
     output_parts += [field_text(ex, "note", lang) for ex in report.exercises if ex.note]
     return {
