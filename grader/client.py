@@ -60,7 +60,8 @@ class Timing:
     hardware: dict[str, Any]
     number: dict[str, int] = field(default_factory=dict)  # calls per block
     elapsed_s: float = 0.0
-    # The same blocks in CPU seconds of the worker process (CPU timing only; None on a GPU).
+    # The same blocks in CPU seconds of the worker's timing thread (CPU timing only; None on a
+    # GPU).
     cpu_times: dict[str, dict[str, list[float]]] | None = None
 
 
@@ -165,7 +166,7 @@ class Client:
         if not all(_valid_blocks(phase) for phase in times.values()):
             raise WorkerGarbage("malformed timing reply: block times missing or not positive")
         # CPU times are optional: when missing or unusable, the check scores wall-clock times.
-        cpu_times: dict[str, dict[str, list[float]]] | None = None
+        cpu_times: dict[str, dict[str, list[float]]] | None
         try:
             cpu_times = {phase: {who: [float(t) for t in reply["cpu_times"][phase][who]]
                                  for who in ("reference", "student")} for phase in times}

@@ -260,7 +260,8 @@ def _check_setting(target: str, table: object, where: str) -> CheckSetting:
         close = difflib.get_close_matches(check_id, list(CHECKS), n=1, cutoff=0.6)
         suggestion = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(f"{where}: {path}: unknown check id {check_id!r}; {suggestion}"
-                          f"the ids are listed in {DOCS} (README, Checks)")
+                          f"the ids are in the README's Checks table and in the columns "
+                          f"`lstm-grader validate` prints")
     if exercise:
         if exercise not in EXERCISES:
             close = difflib.get_close_matches(exercise, list(EXERCISES), n=1, cutoff=0.6)

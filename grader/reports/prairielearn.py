@@ -3,7 +3,8 @@
 Top level: ``gradable``, ``score`` (a fraction in [0, 1], not points), ``message``, ``output``
 and ``tests`` (``name``, ``description``, ``points``, ``max_points``, ``message``,
 ``output``). ``gradable`` is false only when the file could not be graded at all (it does not
-load: syntax error, exception at import, a worker that never answered the load); PrairieLearn
+load: syntax error, exception at import, an unreadable notebook, a worker that never
+answered the load); PrairieLearn
 then shows the submission as invalid and does not charge an attempt. PrairieLearn refuses
 results over about 1 MB, so each test's output is capped.
 """
