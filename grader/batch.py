@@ -76,25 +76,33 @@ def choose_file(folder: Path, exercises: Sequence[str]) -> tuple[Path | None, st
     4. Still several: the one named like the handout (``lstm_cell.py``, then
        ``lstm_cell.ipynb``) if exactly one is, else none: the submission is ``ambiguous``.
     """
+    path, _, why = _choose(folder, exercises)
+    return path, why
+
+
+def _choose(folder: Path, exercises: Sequence[str]) -> tuple[Path | None, str, str]:
+    """``choose_file`` with the batch status of a folder where no file is chosen."""
+    from grader.handout import STEM  # the handout's file name
+
     found = sorted(p for p in _walk(folder) if p.suffix in SUFFIXES and p.is_file())
     if not found:
-        return None, (f"no .py or .ipynb file in {folder.name}/; the student should upload "
-                      f"their solution file")
+        return None, st.NO_SUBMISSION, (f"no .py or .ipynb file in {folder.name}/; the "
+                                        f"student should upload their solution file")
     if len(found) == 1:
-        return found[0], ""
+        return found[0], "", ""
     names = _class_names(exercises)
     defining = [p for p in found if _defines(p, names)]
     if len(defining) == 1:
-        return defining[0], ""
+        return defining[0], "", ""
     pool = defining or found
-    for handout in ("lstm_cell.py", "lstm_cell.ipynb"):
+    for handout in (f"{STEM}.py", f"{STEM}.ipynb"):
         named = [p for p in pool if p.name == handout]
         if len(named) == 1:
-            return named[0], ""
+            return named[0], "", ""
     listed = ", ".join(str(p.relative_to(folder)) for p in pool)
-    return None, (f"several candidate files ({listed}) and none is the only one defining "
-                  f"{' or '.join(names)}; keep one file in {folder.name}/ or name it "
-                  f"lstm_cell.py")
+    return None, st.AMBIGUOUS, (f"several candidate files ({listed}) and none is the only one "
+                                f"defining {' or '.join(names)}; keep one file in "
+                                f"{folder.name}/ or name it {STEM}.py")
 
 
 def _walk(folder: Path) -> Iterable[Path]:
@@ -126,11 +134,9 @@ def discover(directory: Path, exercises: Sequence[str]) -> list[Submission]:
         if not _visible(entry):
             continue
         if entry.is_dir():
-            path, why = choose_file(entry, exercises)
+            path, status, why = _choose(entry, exercises)
             sub = (Submission(entry.name, path) if path is not None else
-                   Submission(entry.name, None,
-                              st.NO_SUBMISSION if why.startswith("no ") else st.AMBIGUOUS,
-                              why))
+                   Submission(entry.name, None, status, why))
         elif entry.suffix in SUFFIXES and entry.is_file():
             sub = Submission(entry.stem, entry)
         else:
