@@ -234,28 +234,23 @@ def _plain_runner(load_header: dict[str, Any], config: GradeConfig) -> Any:
 # and torch imported, no student code) while the current one is graded. Never reused: each
 # submission gets the spare made for it, then a new spare is started.
 _spare: Any = None
-_spare_config: GradeConfig | None = None
+_spare_settings: dict[str, Any] | None = None
 
 
 def _prestarted_runner(load_header: dict[str, Any], config: GradeConfig) -> Any:
-    global _spare, _spare_config
+    global _spare, _spare_settings
     from grader.engine import sandbox_runner
+    from grader.sandbox import runner_settings, spare_runner
 
-    runner: Any = _spare if _spare is not None and _spare_config == config else None
-    if runner is None:
+    settings = runner_settings(config)
+    if _spare is not None and _spare_settings == settings:
+        runner: Any = _spare.take(load_header)
+    else:
         if _spare is not None:
             _spare.close()
         runner = sandbox_runner(load_header, config)
-    else:
-        runner.load_header = load_header
-    _spare, _spare_config = None, None
-    try:
-        spare: Any = sandbox_runner({"op": "load", "source": "", "filename": "unused.py"},
-                                    config)
-        spare.prestart()
-        _spare, _spare_config = spare, config
-    except Exception:  # no spare: the next submission starts its worker itself
-        _spare = None
+    _spare = spare_runner(settings)  # None: the next submission starts its worker itself
+    _spare_settings = settings
     return runner
 
 

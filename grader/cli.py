@@ -11,7 +11,7 @@ import enum
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader import __version__
 from grader.config import GradeConfig
@@ -20,6 +20,9 @@ from grader.files import atomic_write
 from grader.i18n import LANGS
 from grader.reports.formats import FORMAT_NAMES
 from grader.results import GradeReport
+
+if TYPE_CHECKING:
+    from grader.rubric import Rubric
 
 
 class ExitCode(enum.IntEnum):
@@ -84,11 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config(args: argparse.Namespace, **overrides: object) -> GradeConfig:
-    if getattr(args, "rubric", None) is not None:
-        from grader.rubric import load_rubric
-
-        config = load_rubric(args.rubric).config.with_(**overrides)
+def _config(args: argparse.Namespace, rubric: Rubric | None = None,
+            **overrides: object) -> GradeConfig:
+    if rubric is not None:
+        config = rubric.config.with_(**overrides)
     else:
         config = GradeConfig(**overrides)  # type: ignore[arg-type]
     if getattr(args, "examples", None) is not None:
@@ -110,16 +112,11 @@ def _prestart(argv: list[str]) -> Any:
     settings; a rubric that changes them gets a worker of its own (``_runner_factory``)."""
     if not argv or argv[0] not in ("grade", "check", "demo"):
         return None
-    try:
-        from grader.sandbox import SandboxRunner, runner_settings
+    from grader.sandbox import runner_settings, spare_runner
 
-        settings = runner_settings(GradeConfig())
-        runner = SandboxRunner({"op": "load", "source": "", "filename": "unused.py"},
-                               **settings)
-        runner.prestart()
-    except Exception:  # no head start: the grade starts its worker itself, as usual
-        return None
-    return runner, settings
+    settings = runner_settings(GradeConfig())
+    runner = spare_runner(settings)
+    return None if runner is None else (runner, settings)
 
 
 def _runner_factory(spare: Any) -> Any:
@@ -131,8 +128,7 @@ def _runner_factory(spare: Any) -> Any:
         nonlocal spare
         if spare is not None and runner_settings(config) == spare[1]:
             runner, spare = spare[0], None
-            runner.load_header = load_header
-            return runner
+            return runner.take(load_header)
         return sandbox_runner(load_header, config)
 
     return factory
@@ -184,12 +180,14 @@ def _dispatch(args: argparse.Namespace, spare: Any = None) -> int:
 
         return (validate if args.command == "validate" else handout).command(args)
     exercises = tuple(args.exercise or DEFAULT_EXERCISES) if hasattr(args, "exercise") else ()
-    if getattr(args, "rubric", None) is not None and not args.exercise:
+    rubric = None
+    if getattr(args, "rubric", None) is not None:
         from grader.rubric import load_rubric
 
-        exercises = load_rubric(args.rubric).exercises
+        rubric = load_rubric(args.rubric)  # read once: the file could change in between
+        exercises = exercises if args.exercise else rubric.exercises
     if args.command == "check":
-        config = _config(args, only_visible=True)
+        config = _config(args, rubric, only_visible=True)
         with terminal.progress_bar(sys.stdout, args.path, config.lang) as progress:
             report = grade(args.path, exercises, config, progress=progress,
                            runner_factory=_runner_factory(spare))
@@ -198,7 +196,8 @@ def _dispatch(args: argparse.Namespace, spare: Any = None) -> int:
         terminal.render(report, sys.stdout, notes=[*_hidden_note(exercises, config), *written])
         return ExitCode.OK if report.all_passed else ExitCode.CHECKS_FAILED
     if args.command == "grade":
-        report = grade(args.path, exercises, _config(args), runner_factory=_runner_factory(spare))
+        report = grade(args.path, exercises, _config(args, rubric),
+                       runner_factory=_runner_factory(spare))
         from grader.reports.formats import get_format
 
         _write_atomic(args.out, report, get_format(args.format).render)

@@ -83,6 +83,19 @@ def runner_settings(config: GradeConfig) -> dict[str, Any]:
             "sandbox": config.sandbox, "max_processes": config.max_processes}
 
 
+def spare_runner(settings: dict[str, Any]) -> SandboxRunner | None:
+    """A worker started now (``prestart``) for a submission not known yet, with
+    ``runner_settings``; ``take`` gives it its submission. None when it could not start: the
+    grade then starts its worker itself, as usual."""
+    try:
+        runner = SandboxRunner({"op": "load", "source": "", "filename": "unused.py"},
+                               **settings)
+        runner.prestart()
+    except Exception:
+        return None
+    return runner
+
+
 class Runner(Protocol):
     """What the grader needs from wherever the submission runs."""
 
@@ -165,6 +178,11 @@ class SandboxRunner:
         has run no student code yet: the first request sends ``load_header`` to it."""
         if self._proc is None:
             self._spawn()
+
+    def take(self, load_header: dict[str, Any]) -> SandboxRunner:
+        """A spare (``spare_runner``) given the one submission it will serve."""
+        self.load_header = load_header
+        return self
 
     def _start(self) -> None:
         if self._proc is None:

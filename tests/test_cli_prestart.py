@@ -36,6 +36,10 @@ class _Spare:
     def __init__(self) -> None:
         self.load_header: dict[str, Any] = {}
 
+    def take(self, load_header: dict[str, Any]) -> _Spare:  # as SandboxRunner.take
+        self.load_header = load_header
+        return self
+
 
 def test_the_prestarted_worker_serves_a_grade_whose_sandbox_settings_match() -> None:
     spare = _Spare()
