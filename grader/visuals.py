@@ -173,11 +173,11 @@ def _pushed(ctx: Context, loaded: Loaded, case: Case, rows: dict[str, Tensor],
     with torch.no_grad():
         ref.get_parameter("bias_ih")[k * h:(k + 1) * h] = PUSH
         ref.get_parameter("bias_hh")[k * h:(k + 1) * h] = 0.0
-    _load_weights(ctx, loaded, ref)
+    ctx.set_weights(loaded.student, loaded.layout, ref)
     try:
         _, c_new = ctx.outputs(ctx.call(loaded.student, rows), case)
     finally:
-        _load_weights(ctx, loaded, loaded.reference)
+        ctx.set_weights(loaded.student, loaded.layout, loaded.reference)
     return c_new.to(torch.float64)
 
 
@@ -232,7 +232,7 @@ def _gradients(ctx: Context) -> dict[str, Any]:
     has_forget = "f" in ex.gate_names
     if has_forget:
         _add_forget_bias(ref, ex.gate_names, GRAD_HIDDEN)
-    _load_weights(ctx, loaded, ref)
+    ctx.set_weights(loaded.student, loaded.layout, ref)
     xs = _sequence(GRAD_STEPS, MAP_INPUT, _SEED + 1)
     student = _student_stack_grads(ctx, loaded, case, xs) if seq else \
         _student_cell_grads(ctx, loaded, case, xs)
@@ -322,11 +322,6 @@ def _student_cell_grads(ctx: Context, loaded: Loaded, case: Case, xs: Tensor) ->
 
 
 # -- small helpers ---------------------------------------------------------------------------
-
-def _load_weights(ctx: Context, loaded: Loaded, ref: nn.Module) -> None:
-    values = loaded.layout.student_params(dict(ref.named_parameters()))
-    ctx.client.set_params(loaded.student, {k: v.detach() for k, v in values.items()})
-
 
 def _finite(name: str, value: Tensor) -> None:
     if not bool(torch.isfinite(value).all()):

@@ -283,10 +283,13 @@ class Context:
         self.notes["layout"] = layout.description
         if key in self.findings:
             self.notes["layout_fallback"] = self.findings[key].reason
-        ref_params: dict[str, Tensor] = dict(ref.named_parameters())
-        self.client.set_params(student, {k: v.detach() for k, v in
-                                         layout.student_params(ref_params).items()})
+        self.set_weights(student, layout, ref)
         return Loaded(student, ref, layout)
+
+    def set_weights(self, student: StudentModel, layout: AnyLayout, ref: nn.Module) -> None:
+        """Give the student's module ``ref``'s weights, through ``layout``."""
+        values = layout.student_params(dict(ref.named_parameters()))
+        self.client.set_params(student, {k: v.detach() for k, v in values.items()})
 
     def _find_layout(self, case: Case) -> AnyLayout:
         """The declared layout if it computes the reference; else one inferred from
@@ -340,9 +343,8 @@ class Context:
     def computes_target(self, student: StudentModel, layout: AnyLayout,
                             probe: Case, target: nn.Module | None = None) -> bool:
         ref = target if target is not None else self.exercise.reference(probe, torch.float64)
-        values = layout.student_params(dict(ref.named_parameters()))
         try:
-            self.client.set_params(student, {k: v.detach() for k, v in values.items()})
+            self.set_weights(student, layout, ref)
             inputs = self.exercise.inputs(probe, torch.float64)
             result = self.client.call(student, self.exercise.call_args(inputs), inputs)
         except StudentException:

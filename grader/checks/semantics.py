@@ -186,8 +186,7 @@ def gate_control(ctx: Context) -> str:
                 k = "ifgo".index(gate)
                 ref.get_parameter("bias_ih")[k * h:(k + 1) * h] = value
                 ref.get_parameter("bias_hh")[k * h:(k + 1) * h] = 0.0
-        values = loaded.layout.student_params(dict(ref.named_parameters()))
-        ctx.client.set_params(loaded.student, {k: v.detach() for k, v in values.items()})
+        ctx.set_weights(loaded.student, loaded.layout, ref)
         return loaded.student
 
     def test(case: Case) -> None:
