@@ -91,6 +91,21 @@ def wall(command: Sequence[str], cwd: Path, cpu: list[float] | None = None) -> f
     return elapsed
 
 
+def system_busy_s() -> float:
+    """CPU seconds the whole machine has spent busy since boot (/proc/stat; 0 elsewhere).
+
+    A sandboxed worker is killed at the end, and what it used is then not counted among the
+    command's children (its parent is gone when it is reaped); the machine-wide figure
+    counts it, and everything else that ran meanwhile (see the load average)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = f.readline().split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def import_torch_s(cwd: Path, cpu: list[float] | None = None) -> float:
     """A fresh ``python -c "import torch"``: the yardstick of the latency target."""
     return wall([PYTHON, "-c", "import torch"], cwd, cpu)

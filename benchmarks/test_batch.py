@@ -14,7 +14,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from benchmarks._support import ROOT, cli, median_of, submissions, wall
+import pytest
+
+from benchmarks._support import ROOT, cli, median_of, submissions, system_busy_s, wall
 
 TARGET_PER_MIN = 60.0
 JOBS = 2
@@ -33,22 +35,30 @@ def make_class(folder: Path, tmp: Path) -> int:
     return len(files)
 
 
-def test_batch_throughput(benchmark: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fork_server", [True, False], ids=["fork-server", "fresh-workers"])
+def test_batch_throughput(benchmark: Any, tmp_path: Path, fork_server: bool) -> None:
+    """``fork-server``: the default (one warm sandbox per slot forks each submission's
+    worker); ``fresh-workers``: ``--no-fork-server``, a new interpreter per submission."""
     count = make_class(tmp_path / "class", tmp_path)
     out = tmp_path / "grades.csv"
     cpu: list[float] = []
+    busy: list[float] = []
 
     def run_batch() -> None:
+        before = system_busy_s()
         wall([*cli(), "batch", str(tmp_path / "class"), "--out", str(out), "--jobs",
-              str(JOBS), "--force"], tmp_path, cpu)
+              str(JOBS), "--force", *([] if fork_server else ["--no-fork-server"])],
+             tmp_path, cpu)
+        busy.append(system_busy_s() - before)
 
     benchmark.pedantic(run_batch, rounds=1, iterations=1)
     with out.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == count and all(r["status"] == "graded" for r in rows), rows
     info: dict[str, Any] = {"submissions": count, "jobs": JOBS, "mode": "lstm-grader batch",
-                            "target_per_min": TARGET_PER_MIN,
-                            "cpu_s_per_submission": round(cpu[-1] / count, 3)}
+                            "fork_server": fork_server, "target_per_min": TARGET_PER_MIN,
+                            "cpu_s_per_submission": round(cpu[-1] / count, 3),
+                            "machine_busy_cpu_s_per_submission": round(busy[-1] / count, 3)}
     seconds = median_of(benchmark)
     if seconds:
         per_min = 60.0 * count / seconds

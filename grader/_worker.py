@@ -12,8 +12,15 @@ temporary directory that also holds a copy of ``protocol.py`` (as ``_lstm_grader
 
 from __future__ import annotations
 
+import ctypes
+import gc
+import json
 import math
 import os
+import resource
+import signal
+import socket
+import stat
 import sys
 import threading
 import time
@@ -587,7 +594,9 @@ class _GraderBlocker:
         return None
 
 
-def main(argv: list[str]) -> int:
+def _prepare() -> Any:
+    """What every worker does before it serves: the protocol module, the import blocker,
+    torch's thread count. Returns the protocol module."""
     # -I leaves the script's folder off sys.path; the protocol copy lives there.
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import _lstm_grader_protocol as protocol  # copied next to this script by the sandbox
@@ -596,8 +605,11 @@ def main(argv: list[str]) -> int:
     for name in list(sys.modules):
         if name.split(".")[0] in _GraderBlocker.blocked:
             del sys.modules[name]
-    read_fd, write_fd = int(argv[1]), int(argv[2])
     torch.set_num_threads(int(os.environ.get("LSTM_GRADER_THREADS", "1")))
+    return protocol
+
+
+def _serve(protocol: Any, read_fd: int, write_fd: int) -> int:
     handler = Handler()
     while True:
         try:
@@ -606,6 +618,266 @@ def main(argv: list[str]) -> int:
             return 0
         reply, out = handler.handle(header, tensors)
         protocol.write_message(write_fd, reply, out)
+
+
+def main(argv: list[str]) -> int:
+    protocol = _prepare()
+    if argv[1] == "--fork-server":
+        return _ForkServer(protocol, int(argv[2])).run()
+    return _serve(protocol, int(argv[1]), int(argv[2]))
+
+
+# -- fork server ------------------------------------------------------------------------------
+# One process per sandbox that has imported torch and never runs a submission: for every
+# submission it forks a child that serves that submission alone (a fork costs about 20 ms, a
+# fresh interpreter's ``import torch`` 1.5-2 CPU seconds). Between submissions it kills every
+# other process in the sandbox's PID namespace and empties every folder a submission can
+# write, so nothing one submission leaves behind reaches the next. The grader talks to it
+# over a Unix socket the children never hold (grader/forkserver.py).
+_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
+_IPC_RMID = 0
+
+
+class _ForkServer:
+    def __init__(self, protocol: Any, ctrl_fd: int) -> None:
+        self.protocol = protocol
+        self.sock = socket.socket(fileno=ctrl_fd)
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.me = os.getpid()
+        # Every file system a submission could write to (its home, /tmp, /dev, /dev/shm,
+        # the tmpfs over hidden folders...), and what each held before any submission ran.
+        self.tops = _writable_mounts()
+        self.baseline = {top: _tree(top) for top in self.tops}
+
+    def _prctl(self, option: int, value: int) -> None:
+        if self.libc.prctl(option, value, 0, 0, 0) != 0:
+            raise OSError(f"prctl({option}, {value}) failed")
+
+    def run(self) -> int:
+        # kill(-1) below must only ever reach this sandbox: refuse to serve unless this process
+        # is the first in a PID namespace of its own (bubblewrap's init is 1, this is 2).
+        if self.me > 2:
+            self._send({"ok": False, "error": "not in a PID namespace of its own"})
+            return 2
+        # Not dumpable: a child (same user) can neither ptrace this process nor open its
+        # /proc files (memory, file descriptors, environment).
+        self._prctl(_PR_SET_DUMPABLE, 0)
+        # Orphans come to this process, so reaping finds every one of them.
+        self._prctl(_PR_SET_CHILD_SUBREAPER, 1)
+        # POSIX message queues cannot be listed without mounting their file system: none may
+        # be created, so none can outlive a submission.
+        resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
+        gc.collect()
+        gc.freeze()  # the collector then leaves the shared pages alone in the children
+        self._send({"ok": True, "ready": True, "pid": self.me})
+        while True:
+            try:
+                data, fds, _flags, _addr = socket.recv_fds(self.sock, 1 << 16, 8)
+            except (ConnectionError, OSError):
+                return 0
+            if not data:
+                return 0
+            request: Any = None
+            try:
+                request = json.loads(data)
+                op = request["op"]
+                if op == "spawn":
+                    reply = self._spawn(fds)
+                elif op == "wait":
+                    reply = self._wait(int(request["pid"]), float(request["timeout"]))
+                elif op == "reap":
+                    reply = self._reap()
+                else:
+                    reply = {"ok": False, "error": f"unknown op {op!r}"}
+            except Exception as exc:  # reported: the grader then discards this sandbox
+                reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+            finally:
+                for fd in fds:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+            reply["seq"] = request.get("seq") if isinstance(request, dict) else None
+            self._send(reply)
+
+    def _send(self, reply: dict[str, Any]) -> None:
+        self.sock.send(json.dumps(reply).encode())
+
+    def _spawn(self, fds: list[int]) -> dict[str, Any]:
+        if len(fds) != 4:
+            return {"ok": False, "error": f"spawn needs 4 file descriptors, got {len(fds)}"}
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child never returns from here
+            code = 70
+            try:
+                code = self._child(fds)
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                finally:
+                    os._exit(code)
+        return {"ok": True, "pid": pid}
+
+    def _child(self, fds: list[int]) -> int:
+        read_fd, write_fd, out_fd, err_fd = fds
+        # Before any submission code: the control socket is this server's alone.
+        self.sock.close()
+        self._prctl(_PR_SET_CHILD_SUBREAPER, 0)
+        self._prctl(_PR_SET_DUMPABLE, 1)  # its own /proc files readable again (subprocess)
+        self._prctl(_PR_SET_PDEATHSIG, 9)  # dies with the server
+        os.dup2(out_fd, 1)
+        os.dup2(err_fd, 2)
+        os.close(out_fd)
+        os.close(err_fd)
+        # The frozen objects stay frozen: collecting them would touch, and so copy, every
+        # page the child shares with the server (the gc module's advice for fork servers).
+        return _serve(self.protocol, read_fd, write_fd)
+
+    def _wait(self, pid: int, timeout: float) -> dict[str, Any]:
+        deadline = _clock() + timeout
+        while True:
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                return {"ok": True, "code": None}
+            if done:
+                return {"ok": True, "code": os.waitstatus_to_exitcode(status)}
+            if _clock() > deadline:
+                return {"ok": True, "code": None, "running": True}
+            time.sleep(0.005)
+
+    def _others(self) -> list[int]:
+        return [int(p) for p in os.listdir("/proc")
+                if p.isdigit() and int(p) not in (1, self.me)]
+
+    def _reap(self) -> dict[str, Any]:
+        """Kill every other process in the namespace, then empty the writable folders and
+        remove System V IPC objects. Anything left makes the reply not clean."""
+        left: list[str] = []
+        for _ in range(500):
+            try:
+                os.kill(-1, signal.SIGKILL)  # all but this process and the namespace's init
+            except ProcessLookupError:
+                pass
+            while True:
+                try:
+                    pid, _status = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if pid == 0:
+                    break
+            if not self._others():
+                break
+            time.sleep(0.002)
+        else:
+            left.append(f"processes {self._others()[:10]}")
+        for top in self.tops:
+            left += self._restore(top)
+        for top in self.tops:  # after all: a mount point's mode is seen from two of them
+            left += self._differences(top)
+        left += self._remove_ipc()
+        return {"ok": True, "clean": not left, "left": left[:20]}
+
+    def _restore(self, top: str) -> list[str]:
+        """Remove what is not in the baseline and put its modes back. Every process that could
+        race this is dead, so plain path calls are safe."""
+        base = self.baseline[top]
+        try:
+            dev = os.lstat(top).st_dev
+            for path in sorted(_tree(top, unlock=True), key=lambda p: -p.count("/")):
+                if path in base:
+                    continue
+                if os.path.isdir(path) and not os.path.islink(path):
+                    os.rmdir(path)
+                else:
+                    os.unlink(path)
+            for path, (mode, _kind) in base.items():
+                if os.lstat(path).st_dev == dev and not stat.S_ISLNK(mode):
+                    os.chmod(path, stat.S_IMODE(mode))
+        except OSError as exc:
+            return [f"{top}: {exc}"]
+        return []
+
+    def _differences(self, top: str) -> list[str]:
+        base = self.baseline[top]
+        try:
+            now = _tree(top)
+        except OSError as exc:
+            return [f"{top}: {exc}"]
+        if now != base:
+            changed = sorted(set(now) ^ set(base)) or sorted(
+                p for p in now if now[p] != base[p])
+            return [f"{top}: {', '.join(changed[:5])}"]
+        return []
+
+    def _remove_ipc(self) -> list[str]:
+        left = []
+        for kind, ctl, args in (("shm", self.libc.shmctl, (_IPC_RMID, None)),
+                                ("sem", self.libc.semctl, (0, _IPC_RMID)),
+                                ("msg", self.libc.msgctl, (_IPC_RMID, None))):
+            for ident in _ipc_ids(kind):
+                ctl(ident, *args)
+            if _ipc_ids(kind):
+                left.append(f"System V {kind} objects")
+        return left
+
+
+def _writable_mounts() -> list[str]:
+    """Mount points whose file system is writable here (outside /proc and /sys)."""
+    points = set()
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            point = fields[4].encode().decode("unicode_escape")
+            if point.startswith(("/proc", "/sys")):
+                continue
+            points.add(point)
+    found = []
+    for point in sorted(points):
+        try:
+            if os.path.isdir(point) and not os.path.islink(point) \
+                    and not os.statvfs(point).f_flag & os.ST_RDONLY:
+                found.append(point)
+        except OSError:
+            continue
+    return found
+
+
+def _tree(top: str, unlock: bool = False) -> dict[str, tuple[int, int]]:
+    """``top`` and every path under it on its own file system (mount points included, not
+    entered) with its mode and device. ``unlock``: make each folder searchable and writable
+    first (a submission may have taken those rights away)."""
+    top_stat = os.lstat(top)
+    dev = top_stat.st_dev
+    found: dict[str, tuple[int, int]] = {top: (top_stat.st_mode, dev)}
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        if unlock:
+            try:
+                os.chmod(folder, os.lstat(folder).st_mode & 0o7777 | 0o700)
+            except OSError:
+                pass
+        for entry in os.scandir(folder):
+            st = entry.stat(follow_symlinks=False)
+            found[entry.path] = (st.st_mode, st.st_dev)
+            if st.st_dev == dev and stat.S_ISDIR(st.st_mode):
+                stack.append(entry.path)
+    return found
+
+
+def _ipc_ids(kind: str) -> list[int]:
+    try:
+        with open(f"/proc/sysvipc/{kind}") as f:
+            rows = f.read().splitlines()[1:]
+    except OSError:
+        return []
+    return [int(row.split()[1]) for row in rows if row.split()]
 
 
 if __name__ == "__main__":

@@ -158,6 +158,9 @@ class Plan:
     config: GradeConfig
     format: str = "gradescope"
     prestart: bool = True      # pre-start the next submission's worker (local pool only)
+    # One warm sandbox per slot forks each submission's worker (grader/forkserver.py; local
+    # pool, bubblewrap only): no interpreter start and import torch per submission.
+    fork_server: bool = True
     runner_factory: Any = None  # None: the sandbox; tests pass a trusted in-process runner
 
     @property
@@ -197,8 +200,9 @@ def grade_job(sub_id: str, filename: str, content: bytes, plan: Plan) -> JobResu
         with tempfile.TemporaryDirectory(prefix="lstm-grader-batch-") as tmp:
             path = Path(tmp) / Path(filename).name
             path.write_bytes(content)
-            factory = plan.runner_factory or (_prestarted_runner if plan.prestart
-                                              else _plain_runner)
+            factory = plan.runner_factory or (
+                _forked_runner if plan.fork_server
+                else _prestarted_runner if plan.prestart else _plain_runner)
             report = grade(path, plan.exercises, plan.config, runner_factory=factory)
         report.submission = filename
         result.status = st.submission_status(report)
@@ -254,11 +258,39 @@ def _prestarted_runner(load_header: dict[str, Any], config: GradeConfig) -> Any:
     return runner
 
 
+# One fork server per slot process, kept for every submission the slot grades.
+_server: Any = None
+_server_settings: dict[str, Any] | None = None
+
+
+def _forked_runner(load_header: dict[str, Any], config: GradeConfig) -> Any:
+    global _server, _server_settings
+    from grader.forkserver import ForkServer
+    from grader.sandbox import SandboxRunner, runner_settings
+
+    settings = runner_settings(config)
+    if _server is None or _server_settings != settings:
+        if _server is not None:
+            _server.close()
+            _server = None
+        if not ForkServer.available(settings):
+            return _prestarted_runner(load_header, config)
+        _server, _server_settings = ForkServer(settings), settings
+    try:
+        _server.start()  # no-op while it runs; a new sandbox after a discard
+    except Exception:
+        return _prestarted_runner(load_header, config)
+    return SandboxRunner(load_header, **settings, server=_server)
+
+
 def _close_spare() -> None:
-    global _spare
+    global _spare, _server
     if _spare is not None:
         _spare.close()
         _spare = None
+    if _server is not None:
+        _server.close()
+        _server = None
 
 
 def _slot_init() -> None:
@@ -545,7 +577,8 @@ def _run_jobs(subs: list[Submission], contents: dict[str, bytes], plan: Plan, jo
         if not scheduler:
             raise ConfigError("--executor dask needs --scheduler ADDRESS (the Dask "
                               "scheduler, e.g. tcp://127.0.0.1:8786)")
-        plan = dataclasses.replace(plan, prestart=False)  # Dask workers may be threads
+        # Dask workers may be threads: no per-process spare worker or fork server.
+        plan = dataclasses.replace(plan, prestart=False, fork_server=False)
         pool = DaskExecutor(scheduler)
     else:
         raise ConfigError(f"unknown executor {executor!r}; choose local or dask")
@@ -632,6 +665,9 @@ def add_parser(sub: Any) -> None:
                         "<out>-results/ next to the CSV)")
     p.add_argument("--examples", type=int, default=None,
                    help="Hypothesis examples per check (overrides the rubric)")
+    p.add_argument("--no-fork-server", action="store_true",
+                   help="start a fresh sandboxed interpreter for every submission instead of "
+                        "forking it from a warm one (slower; the grades are the same)")
     p.add_argument("--executor", choices=("local", "dask"), default="local",
                    help="local worker processes (default) or an existing Dask cluster")
     p.add_argument("--scheduler", default=None,
@@ -655,7 +691,8 @@ def command(args: Any, stream: TextIO | None = None) -> int:
     """The ``batch`` command (called by grader.cli)."""
     stream = stream or sys.stderr  # looked up now: tests and tools replace sys.stderr
     exercises, config = load_plan_inputs(args.rubric, args.examples)
-    plan = Plan(exercises=exercises, config=config, format=args.format)
+    plan = Plan(exercises=exercises, config=config, format=args.format,
+                fork_server=not args.no_fork_server)
     summary = run_batch(args.dir, args.out, plan, jobs=args.jobs, force=args.force,
                         results_dir=args.results_dir, executor=args.executor,
                         scheduler=args.scheduler, progress=stream)

@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from grader.errors import StudentException, WorkerCrashed, WorkerGarbage, WorkerTimeout
+from grader.forkserver import ForkedWorker
 
 if TYPE_CHECKING:
     from grader.config import GradeConfig
+    from grader.forkserver import ForkServer
     from grader.protocol import Tensors
 # grader.protocol (and so torch) is imported when the first message is exchanged, not here:
 # the command line starts the worker before it imports torch itself (grader.cli).
@@ -126,7 +128,7 @@ class SandboxRunner:
     def __init__(self, load_header: dict[str, Any], *, request_timeout: float = 60.0,
                  start_timeout: float = 60.0, threads: int = 1, memory_limit_mb: int = 4096,
                  file_limit_mb: int = 64, cpu_limit_s: int = 900, sandbox: str = "auto",
-                 max_processes: int = 64) -> None:
+                 max_processes: int = 64, server: ForkServer | None = None) -> None:
         if sandbox not in ("auto", "bwrap", "none"):
             raise ValueError(f"sandbox must be auto, bwrap or none, got {sandbox!r}")
         if sandbox == "bwrap" and not bwrap_available():
@@ -147,6 +149,12 @@ class SandboxRunner:
         else:
             root = " (running as root: could not drop privileges)" if os.geteuid() == 0 else ""
             self.isolation = f"subprocess{root}; {self._BASE}"
+        # A fork server (grader.forkserver) forks this runner's workers when there is one.
+        self.server = server if server is not None and self.use_bwrap else None
+        if self.server is not None:
+            from grader.forkserver import NOTE
+
+            self.isolation += f"; {NOTE}"
         self.token = os.urandom(8).hex()
         self.max_processes = max_processes
         self._cgroup: Path | None = None
@@ -158,12 +166,14 @@ class SandboxRunner:
             resource.RLIMIT_CPU: cpu_limit_s,
             resource.RLIMIT_CORE: 0,
             resource.RLIMIT_NOFILE: 256,
+            # No POSIX message queues: a fork server could not list them to clean them up.
+            resource.RLIMIT_MSGQUEUE: 0,
         }
         self.request_timeout = request_timeout
         self.start_timeout = start_timeout
         self.threads = threads
         self.load_reply: dict[str, Any] | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc: subprocess.Popen[bytes] | ForkedWorker | None = None
         self._dir: Path | None = None
         self._to_child = self._from_child = -1
         self._loaded = False  # whether load_header was sent to the current process
@@ -193,6 +203,39 @@ class SandboxRunner:
         _raise_for_error(reply)
 
     def _spawn(self) -> None:
+        if self.server is not None:
+            from grader.forkserver import ForkServerError
+
+            try:
+                self._spawn_forked(self.server)
+                return
+            except ForkServerError:
+                # Discarded by the server; this submission gets a fresh worker of its own.
+                self.server = None
+        self._spawn_process()
+
+    def _spawn_forked(self, server: ForkServer) -> None:
+        from grader.forkserver import ForkedWorker
+
+        self._dir = Path(tempfile.mkdtemp(prefix="lstm-grader-worker-"))
+        try:
+            with open(self._dir / "stdout.txt", "wb") as out, \
+                    open(self._dir / "stderr.txt", "wb") as err:
+                pid, self._to_child, self._from_child = server.spawn(out.fileno(),
+                                                                     err.fileno())
+        except BaseException:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+            raise
+        self._proc = ForkedWorker(server, pid)
+        self.starts += 1
+
+    def spawn_fork_server(self, control_fd: int) -> None:
+        """Start this runner's sandbox as a fork server on ``control_fd`` (grader.forkserver)
+        instead of as a worker."""
+        self._spawn_process(control_fd)
+
+    def _spawn_process(self, control_fd: int | None = None) -> None:
         # <dir>/runtime: the worker's code (read-only in bwrap); <dir>/home: the only place
         # the submission may write; <dir>/*.txt: its captured output.
         self._dir = Path(tempfile.mkdtemp(prefix="lstm-grader-worker-"))
@@ -228,12 +271,16 @@ class SandboxRunner:
         stderr = open(self._dir / "stderr.txt", "wb")
         command = [sys.executable, "-I", str(runtime / "_worker.py"), str(child_read),
                    str(child_write)]
+        fds: tuple[int, ...] = (child_read, child_write)
+        if control_fd is not None:
+            command[3:] = ["--fork-server", str(control_fd)]
+            fds = (control_fd,)
         if self.use_bwrap:
             command = self._bwrap_args(runtime, home) + command
         try:
             self._proc = subprocess.Popen(
                 command, cwd=home, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
-                stderr=stderr, pass_fds=(child_read, child_write), start_new_session=True,
+                stderr=stderr, pass_fds=fds, start_new_session=True,
                 preexec_fn=self._apply_limits,
             )
         finally:
@@ -290,9 +337,18 @@ class SandboxRunner:
                 except OSError:
                     pass
         self._to_child = self._from_child = -1
-        if proc is not None:
+        if isinstance(proc, subprocess.Popen):
             _kill_group(proc)
-        _kill_marked(self.token)
+        elif proc is not None:
+            # Its requests pipe is closed: it flushes what it printed and exits. Then the
+            # server kills all it started and wipes what it wrote, or is discarded.
+            try:
+                proc.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                pass
+            proc.server.reap()
+        if not isinstance(proc, ForkedWorker):
+            _kill_marked(self.token)
         if self._cgroup is not None:
             _empty_cgroup(self._cgroup)
             self._cgroup = None
@@ -349,7 +405,8 @@ class SandboxRunner:
                 code = None
         tail = self.stderr_tail()
         self.close()
-        if code is not None and code > 128 and self.use_bwrap:
+        if code is not None and code > 128 and isinstance(proc, subprocess.Popen) \
+                and self.use_bwrap:
             code = 128 - code  # bubblewrap passes on a signal death as 128 + signal
         if code is not None and code < 0:
             try:

@@ -1,0 +1,251 @@
+"""The fork server (grader/forkserver.py): one warm sandbox forks a fresh worker per submission.
+
+Every hostile file here runs only inside the real sandbox (bubblewrap), forked by the server,
+and what it tries to leave behind or reach is checked from the *next* submission's point of
+view (tests/hostile/forkserver/probe.py) and from the grader's. A server that cannot clean up
+must be discarded, and grading must go on with a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.config import GradeConfig
+from grader.engine import grade, sandbox_runner
+from grader.errors import StudentException, SubmissionError
+from grader.forkserver import ForkServer
+from grader.sandbox import SandboxRunner, bwrap_available, runner_settings
+from tests.zoo import HOSTILE
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not bwrap_available(),
+                                 reason="the fork server runs only under bubblewrap")]
+FILES = HOSTILE / "forkserver"
+ROOT = Path(__file__).resolve().parent.parent
+FAST = GradeConfig(max_examples=4, request_timeout_s=3.0, speed_mode="off")
+SETTINGS = runner_settings(FAST)
+
+
+def _sandboxes() -> set[int]:
+    """bubblewrap processes started by this test process (each holds one server or worker)."""
+    out = subprocess.run(["pgrep", "-P", str(os.getpid()), "bwrap"], capture_output=True,
+                         text=True)
+    return {int(p) for p in out.stdout.split()}
+
+
+@pytest.fixture
+def server() -> Iterator[ForkServer]:
+    before = _sandboxes()
+    fs = ForkServer(SETTINGS, reap_timeout=3.0)
+    yield fs
+    fs.close()
+    deadline = time.monotonic() + 5
+    while _sandboxes() - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _sandboxes() - before, "a sandbox outlived its fork server"
+
+
+def _run(server: ForkServer, name: str, requests: list[dict[str, Any]] | None = None
+         ) -> tuple[SandboxRunner, list[Any]]:
+    """Load one file through a runner forked by ``server``, send ``requests``, close it."""
+    source = (FILES / name).read_text() if (FILES / name).exists() else \
+        (ROOT / name).read_text()
+    runner = SandboxRunner({"op": "load", "source": source, "filename": name}, **SETTINGS,
+                           server=server)
+    replies: list[Any] = []
+    try:
+        for request in [{"op": "ping"}, *(requests or [])]:
+            try:
+                replies.append(runner.request(request)[0])
+            except (StudentException, SubmissionError) as exc:
+                replies.append(exc)
+    finally:
+        runner.close()
+    return runner, replies
+
+
+def _printed(runner: SandboxRunner, tag: str) -> dict[str, Any]:
+    for line in "".join(runner.captured).splitlines():
+        if line.startswith(tag + " "):
+            return json.loads(line[len(tag) + 1:])
+    raise AssertionError(f"no {tag} line in the output: {runner.captured}")
+
+
+def _probe(server: ForkServer) -> dict[str, Any]:
+    """What a submission sees (the sandbox's own folder name made neutral: a new sandbox
+    gets a new one)."""
+    runner, replies = _run(server, "probe.py")
+    assert isinstance(replies[0], dict) and replies[0]["ok"], replies
+    text = json.dumps(_printed(runner, "PROBE"))
+    return json.loads(re.sub(r"lstm-grader-worker-\w+", "lstm-grader-worker-X", text))
+
+
+def test_submissions_share_one_warm_sandbox_and_each_gets_a_fresh_process(server) -> None:
+    pids = []
+    for _ in range(3):
+        runner, replies = _run(server, "probe.py")
+        pids.append(replies[0]["pid"])
+        assert "fork server" in runner.isolation or "forked" in runner.isolation
+    assert server.starts == 1 and server.spawns == 3 and server.discards == 0
+    assert len(set(pids)) == 3 and 2 not in pids  # never the server itself (pid 2)
+
+
+def test_nothing_a_submission_leaves_behind_reaches_the_next_one(server) -> None:
+    before = _probe(server)
+    runner, _ = _run(server, "leaves_everything.py")
+    done = _printed(runner, "DONE")
+    # It did write everywhere it could (else this test would prove nothing): /tmp, /dev,
+    # /dev/shm, its home, the tmpfs over the grader's folders (devpts takes no files) ...
+    assert {"/tmp", "/dev", "/dev/shm", str(ROOT / "grader")} <= set(done["writable"])
+    assert all(done[top] == "written" for top in done["writable"] if top != "/dev/pts"), done
+    assert min(done["shmget"], done["semget"], done["msgget"]) >= 0, done
+    assert str(done["mq_open"]).startswith(("refused", "no librt")), done
+    # ... and the next submission finds the sandbox exactly as the first one did.
+    after = _probe(server)
+    assert after == before
+    assert after["processes"] == [] and after["sysv_shm"] == 0 and after["sysv_msg"] == 0
+    assert server.starts == 1 and server.discards == 0  # cleaned, not thrown away
+
+
+def test_a_submission_cannot_reach_the_server_that_forked_it(server) -> None:
+    runner, _ = _run(server, "attacks_the_server.py")
+    got = _printed(runner, "ATTACK")
+    assert "--fork-server" in got["pid2"]  # it did find the server ...
+    for what in ("mem", "environ", "maps"):  # ... and could open nothing of it
+        assert str(got[what]).startswith("refused"), got
+    assert got["fd"] and all(v.startswith("refused") and "opened" not in v
+                             for v in got["fd"].values()), got
+    assert got["ptrace"].startswith("refused"), got
+    assert got["sockets"] == [], got  # the control socket is not among its descriptors
+
+
+def test_a_submission_that_kills_the_server_costs_a_new_sandbox_not_a_grade(server) -> None:
+    before = _probe(server)
+    _run(server, "kills_the_server.py")
+    assert server.discards == 1
+    assert _probe(server) == before  # a new server, as clean as the first
+    assert server.starts == 2
+
+
+def test_a_server_stopped_by_a_submission_is_discarded_at_the_reap_timeout(server) -> None:
+    before = _probe(server)
+    started = time.monotonic()
+    _run(server, "stops_the_server.py")
+    assert server.discards == 1 and "timed out" in server.last_error
+    assert time.monotonic() - started < 3.0 + 10  # the reap timeout, then a kill
+    assert _probe(server) == before
+
+
+def _forked_by(server: ForkServer) -> Any:
+    def factory(load_header: dict[str, Any], config: GradeConfig) -> SandboxRunner:
+        return SandboxRunner(load_header, **runner_settings(config), server=server)
+    return factory
+
+
+def test_a_crash_or_a_hang_kills_the_worker_not_the_server(server) -> None:
+    crashed = grade(HOSTILE / "segfaults.py", ["lstm_cell"], FAST,
+                    runner_factory=_forked_by(server))
+    assert [c for c in crashed.checks if "SIGSEGV" in c.message and not c.passed]
+    assert {c.check_id: c for c in crashed.checks}["parameters.count"].passed
+    hung = grade(HOSTILE / "hang_on_batch_one.py", ["lstm_cell"],
+                 FAST.with_(request_timeout_s=1.0, submission_timeout_s=6.0),
+                 runner_factory=_forked_by(server))
+    assert any("no answer within 1 s" in c.message for c in hung.checks)
+    assert server.discards == 0 and server.starts == 1
+    assert _probe(server)["processes"] == []
+
+
+def test_printed_output_of_a_forked_worker_is_kept(server) -> None:
+    runner, _ = _run(server, "probe.py")
+    assert "PROBE" in "".join(runner.captured)
+
+
+def test_a_poisoned_interpreter_does_not_reach_the_next_grade(server) -> None:
+    forked = _forked_by(server)
+    fresh = grade(ROOT / "examples" / "my_lstm.py", ["lstm_cell"], FAST,
+                  runner_factory=sandbox_runner)
+    poisoned = grade(FILES / "poisons_torch.py", ["lstm_cell"], FAST, runner_factory=forked)
+    after = grade(ROOT / "examples" / "my_lstm.py", ["lstm_cell"], FAST, runner_factory=forked)
+    assert poisoned.score == 0
+    assert after.score == fresh.score == fresh.max_score
+    assert [(c.check_id, c.score, c.message) for c in after.checks] == \
+        [(c.check_id, c.score, c.message) for c in fresh.checks]
+    assert server.starts == 1 and server.discards == 0
+
+
+def test_the_server_refuses_to_run_outside_a_pid_namespace_of_its_own() -> None:
+    # Trusted code only (the worker itself, no submission): kill(-1) must never be reachable
+    # outside a sandbox, so the server checks where it runs before anything else.
+    fs = ForkServer({**SETTINGS, "sandbox": "none"})
+    assert not ForkServer.available(fs.settings)
+    import socket
+
+    host = SandboxRunner({}, **{**SETTINGS, "sandbox": "none"})
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        host.spawn_fork_server(theirs.fileno())
+        theirs.close()
+        ours.settimeout(60)
+        reply = json.loads(ours.recv(1 << 16))
+        assert reply == {"ok": False, "error": "not in a PID namespace of its own"}
+        assert host._proc is not None and host._proc.wait(timeout=30) == 2
+    finally:
+        ours.close()
+        host.close()
+
+
+def _normalized(results: Path) -> dict[str, Any]:
+    """A results.json without what may differ between two runs (times, the isolation text)."""
+    text = re.sub(r'"execution_time": [0-9.]+', '"execution_time": 0', results.read_text())
+    text = re.sub(r'"duration_s": [0-9.]+', '"duration_s": 0', text)
+    text = re.sub(r"lstm-grader-worker-\w+", "lstm-grader-worker-X", text)
+    data = json.loads(text)
+    data.get("extra_data", {}).pop("isolation", None)
+    data.get("extra_data", {}).get("environment", {}).pop("isolation", None)
+    return data
+
+
+def test_a_batch_grades_the_same_with_and_without_the_fork_server(tmp_path: Path) -> None:
+    from grader.batch import Plan, run_batch
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name, src in [("alice", ROOT / "examples" / "my_lstm.py"),
+                      ("bob", ROOT / "tests" / "submissions" / "lstm_cell" /
+                       "bug_tanh_on_forget_gate.py"),
+                      ("mallory", HOSTILE / "exits_in_forward.py"),
+                      ("trent", HOSTILE / "exits_at_import.py"),
+                      ("eve", FILES / "leaves_everything.py"),
+                      ("carol", ROOT / "examples" / "lesson_lstm.py")]:
+        (subs / f"{name}.py").write_bytes(src.read_bytes())
+    out: dict[bool, Path] = {}
+    for forked in (True, False):
+        out[forked] = tmp_path / f"grades-{forked}.csv"
+        run_batch(subs, out[forked], Plan(("lstm_cell", "lstm"), FAST, fork_server=forked),
+                  jobs=2)
+    rows = {forked: {r["id"]: r for r in _read_csv(out[forked])} for forked in out}
+    assert rows[True].keys() == {"alice", "bob", "mallory", "trent", "eve", "carol"}
+    for sub_id, row in rows[False].items():
+        assert {k: v for k, v in rows[True][sub_id].items() if k != "seconds"} == \
+            {k: v for k, v in row.items() if k != "seconds"}, sub_id
+        forked = _normalized(tmp_path / "grades-True-results" / f"{sub_id}.json")
+        fresh = _normalized(tmp_path / "grades-False-results" / f"{sub_id}.json")
+        assert forked == fresh, sub_id
+    assert rows[True]["alice"]["score"] == rows[True]["alice"]["max_score"]
+    assert rows[True]["trent"]["status"] == "load_error"
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
