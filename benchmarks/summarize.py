@@ -34,11 +34,14 @@ def latency(data: dict[str, Any]) -> list[str]:
                          f"{_s(st['min'])} | {_s(st['max'])} | {st['rounds']} | {note} |")
     for b in _by_test(data, "test_batch_throughput"):
         info = b["extra_info"]
-        lines.append(f"| batch ({info['submissions']} submissions, --jobs {info['jobs']}) | "
+        mode = {True: ", fork server", False: ", --no-fork-server"}.get(info.get("fork_server"), "")
+        busy = info.get("machine_busy_cpu_s_per_submission")
+        lines.append(f"| batch ({info['submissions']} submissions, --jobs {info['jobs']}{mode}) | "
                      f"{_s(b['stats']['median'])} | | | {b['stats']['rounds']} | "
                      f"{info.get('per_min', 0):.1f} submissions/min; target ≥ "
                      f"{info['target_per_min']:g}: "
-                     f"{'met' if info.get('meets_target') else 'NOT met'} |")
+                     f"{'met' if info.get('meets_target') else 'NOT met'}"
+                     f"{f'; {busy:.2f} CPU s per submission (machine-wide)' if busy else ''} |")
     return lines
 
 
