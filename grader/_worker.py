@@ -796,8 +796,10 @@ class _ForkServer:
                     os.rmdir(path)
                 else:
                     os.unlink(path)
-            for path, (mode, _kind) in base.items():
-                if os.lstat(path).st_dev == dev and not stat.S_ISLNK(mode):
+            for path, (mode, _dev) in base.items():
+                now = os.lstat(path)
+                if now.st_dev == dev and not stat.S_ISLNK(mode) \
+                        and stat.S_IMODE(now.st_mode) != stat.S_IMODE(mode):
                     os.chmod(path, stat.S_IMODE(mode))
         except OSError as exc:
             return [f"{top}: {exc}"]
@@ -859,10 +861,12 @@ def _tree(top: str, unlock: bool = False) -> dict[str, tuple[int, int]]:
     while stack:
         folder = stack.pop()
         if unlock:
-            try:
-                os.chmod(folder, os.lstat(folder).st_mode & 0o7777 | 0o700)
-            except OSError:
-                pass
+            mode = stat.S_IMODE(os.lstat(folder).st_mode)
+            if mode & 0o700 != 0o700:
+                try:
+                    os.chmod(folder, mode | 0o700)
+                except OSError:
+                    pass  # not this user's: what is left shows in the comparison
         for entry in os.scandir(folder):
             st = entry.stat(follow_symlinks=False)
             found[entry.path] = (st.st_mode, st.st_dev)

