@@ -205,3 +205,15 @@ def test_any_gru_gate_order_is_inferred_and_round_trips(order: tuple[str, ...], 
             cell.get_parameter(name).copy_(value)
     torch.testing.assert_close(cell(x, h), ref(x, h), rtol=0, atol=1e-12)
     assert f"gate order {', '.join(order)}" in found.layout.description
+
+
+def test_unravel_agrees_with_torch() -> None:
+    from grader.inference import _unravel
+
+    for shape in [(7,), (4, 5), (2, 3, 4)]:
+        n = 1
+        for size in shape:
+            n *= size
+        for k in range(n):
+            want = tuple(int(i) for i in torch.unravel_index(torch.tensor(k), shape))
+            assert _unravel(k, shape) == want
