@@ -618,6 +618,17 @@ def _serve(protocol: Any, read_fd: int, write_fd: int) -> int:
             return 0
         reply, out = handler.handle(header, tensors)
         protocol.write_message(write_fd, reply, out)
+        _flush_output()
+
+
+def _flush_output() -> None:
+    """What the submission printed goes to the capture files now: a worker killed later (a
+    timeout, the end of grading) must not take it along."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # the submission may have replaced or closed them
+            pass
 
 
 def main(argv: list[str]) -> int:

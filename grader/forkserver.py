@@ -109,8 +109,10 @@ class ForkServer:
     # -- requests -------------------------------------------------------------------------
     def _call(self, request: dict[str, Any], fds: list[int] | None = None,
               timeout: float = 10.0) -> dict[str, Any]:
-        self.start()
-        assert self._sock is not None
+        if request["op"] == "spawn":
+            self.start()  # a new sandbox after a discard; nothing else starts one
+        if self._sock is None:
+            raise ForkServerError(f"{request['op']}: the fork server is gone ({self.last_error})")
         try:
             if not self._ready:
                 ready = self._receive(float(self.settings.get("start_timeout", 60.0)))
@@ -166,8 +168,6 @@ class ForkServer:
 
     def reap(self) -> bool:
         """Clean the sandbox for the next submission; False (and discarded) if it could not."""
-        if self.host is None:
-            return False
         try:
             reply = self._call({"op": "reap"}, timeout=self.reap_timeout)
         except ForkServerError:

@@ -204,7 +204,7 @@ class SandboxRunner:
 
     def _spawn(self) -> None:
         if self.server is not None:
-            from grader.forkserver import ForkServerError
+            from grader.forkserver import NOTE, ForkServerError
 
             try:
                 self._spawn_forked(self.server)
@@ -212,11 +212,10 @@ class SandboxRunner:
             except ForkServerError:
                 # Discarded by the server; this submission gets a fresh worker of its own.
                 self.server = None
+                self.isolation = self.isolation.replace(f"; {NOTE}", "")
         self._spawn_process()
 
     def _spawn_forked(self, server: ForkServer) -> None:
-        from grader.forkserver import ForkedWorker
-
         self._dir = Path(tempfile.mkdtemp(prefix="lstm-grader-worker-"))
         try:
             with open(self._dir / "stdout.txt", "wb") as out, \
@@ -556,12 +555,14 @@ def _kill_marked(token: str) -> None:
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate, then kill, the worker's whole process group."""
+    """Let the worker exit, else terminate, then kill, its whole process group."""
     try:
         pgid = os.getpgid(proc.pid)
     except ProcessLookupError:
         pgid = None
-    if proc.poll() is None:
+    try:
+        proc.wait(timeout=0.5)  # its requests pipe is closed: a healthy worker exits now
+    except subprocess.TimeoutExpired:
         try:
             if pgid is not None:
                 os.killpg(pgid, signal.SIGTERM)

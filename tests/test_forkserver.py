@@ -185,6 +185,20 @@ def test_a_crash_or_a_hang_kills_the_worker_not_the_server(server) -> None:
     assert _probe(server)["processes"] == []
 
 
+def test_when_the_server_fails_the_submission_gets_a_fresh_worker_and_is_told(server) -> None:
+    from grader.forkserver import NOTE
+
+    server.start()
+    assert server.host is not None and server.host._proc is not None
+    server.host._proc.kill()  # the sandbox dies before it could fork anything
+    runner, replies = _run(server, "probe.py")
+    assert isinstance(replies[0], dict) and replies[0]["ok"]  # served all the same ...
+    assert server.discards == 1 and runner.starts == 1
+    assert NOTE not in runner.isolation and "bubblewrap" in runner.isolation  # ... and said so
+    assert _probe(server)["processes"] == []  # the next one gets a new server
+    assert server.starts == 2
+
+
 def test_printed_output_of_a_forked_worker_is_kept(server) -> None:
     runner, _ = _run(server, "probe.py")
     assert "PROBE" in "".join(runner.captured)

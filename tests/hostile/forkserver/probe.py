@@ -19,11 +19,14 @@ for point in sorted(points):
     if not os.path.isdir(point) or not os.access(point, os.W_OK):
         continue
     entries = {}
+    dev = os.lstat(point).st_dev
     for root, dirs, files in os.walk(point):
         for name in dirs + files:
             path = os.path.join(root, name)
             st = os.lstat(path)
             entries[path] = stat.filemode(st.st_mode)
+        # Mount points are listed, not entered (a virtualenv bound under /tmp, say).
+        dirs[:] = [d for d in dirs if os.lstat(os.path.join(root, d)).st_dev == dev]
     entries[point] = stat.filemode(os.lstat(point).st_mode)
     seen[point] = entries
 for kind in ("shm", "sem", "msg"):
