@@ -203,7 +203,10 @@ def grade_job(sub_id: str, filename: str, content: bytes, plan: Plan) -> JobResu
             factory = plan.runner_factory or (
                 _forked_runner if plan.fork_server
                 else _prestarted_runner if plan.prestart else _plain_runner)
+            discards = _server.discards if _server is not None else 0
             report = grade(path, plan.exercises, plan.config, runner_factory=factory)
+            if _server is not None and _server.discards > discards:
+                _warn_discarded(filename, _server.last_error)
         report.submission = filename
         result.status = st.submission_status(report)
         result.score, result.max_score = report.score, report.max_score
@@ -281,6 +284,15 @@ def _forked_runner(load_header: dict[str, Any], config: GradeConfig) -> Any:
     except Exception:
         return _prestarted_runner(load_header, config)
     return SandboxRunner(load_header, **settings, server=_server)
+
+
+def _warn_discarded(filename: str, why: str) -> None:
+    # Grades are not affected, but a sandbox discarded after every submission (a machine
+    # where the cleanup cannot work) makes the batch slow, and the instructor should know why.
+    print(f"lstm-grader: batch: the sandbox shared by this slot's submissions was discarded "
+          f"after {filename} ({why}); the next submission gets a new one (grades are not "
+          f"affected; --no-fork-server starts a new sandbox for every submission)",
+          file=sys.stderr, flush=True)
 
 
 def _close_spare() -> None:

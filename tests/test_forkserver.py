@@ -284,3 +284,20 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
+
+
+def test_a_batch_says_when_its_shared_sandbox_was_discarded(tmp_path: Path, capfd) -> None:
+    from grader.batch import Plan, run_batch
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "a_killer.py").write_bytes((FILES / "kills_the_server.py").read_bytes())
+    (subs / "b_correct.py").write_bytes((ROOT / "examples" / "my_lstm.py").read_bytes())
+    # Every restart of the killer's worker kills its new sandbox again: 5 s of that is enough.
+    run_batch(subs, tmp_path / "grades.csv",
+              Plan(("lstm_cell",), FAST.with_(submission_timeout_s=5.0)), jobs=1)
+    rows = {r["id"]: r for r in _read_csv(tmp_path / "grades.csv")}
+    assert rows["b_correct"]["score"] == rows["b_correct"]["max_score"]  # a new sandbox
+    err = capfd.readouterr().err
+    assert "discarded after a_killer.py" in err and "grades are not affected" in err
+    assert "b_correct.py" not in err
