@@ -645,7 +645,7 @@ def main(argv: list[str]) -> int:
 # other process in the sandbox's PID namespace and empties every folder a submission can
 # write, so nothing one submission leaves behind reaches the next. The grader talks to it
 # over a Unix socket the children never hold (grader/forkserver.py).
-_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
+_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE = 1, 4
 _IPC_RMID = 0
 
 
@@ -665,16 +665,16 @@ class _ForkServer:
             raise OSError(f"prctl({option}, {value}) failed")
 
     def run(self) -> int:
-        # kill(-1) below must only ever reach this sandbox: refuse to serve unless this process
-        # is the first in a PID namespace of its own (bubblewrap's init is 1, this is 2).
-        if self.me > 2:
-            self._send({"ok": False, "error": "not in a PID namespace of its own"})
+        # kill(-1) below must only ever reach this sandbox, and no other process may outlive a
+        # cleanup: serve only as the init (pid 1) of a PID namespace of its own.
+        if self.me != 1:
+            self._send({"ok": False, "error": "not the init of a PID namespace of its own"})
             return 2
         # Not dumpable: a child (same user) can neither ptrace this process nor open its
         # /proc files (memory, file descriptors, environment).
         self._prctl(_PR_SET_DUMPABLE, 0)
-        # Orphans come to this process, so reaping finds every one of them.
-        self._prctl(_PR_SET_CHILD_SUBREAPER, 1)
+        # As init it gets only the signals it handles; Python's one (SIGINT) goes too.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         # POSIX message queues cannot be listed without mounting their file system: none may
         # be created, so none can outlive a submission.
         resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
@@ -738,8 +738,8 @@ class _ForkServer:
         read_fd, write_fd, out_fd, err_fd = fds
         # Before any submission code: the control socket is this server's alone.
         self.sock.close()
-        self._prctl(_PR_SET_CHILD_SUBREAPER, 0)
         self._prctl(_PR_SET_DUMPABLE, 1)  # its own /proc files readable again (subprocess)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh worker
         self._prctl(_PR_SET_PDEATHSIG, 9)  # dies with the server
         os.dup2(out_fd, 1)
         os.dup2(err_fd, 2)
@@ -763,8 +763,7 @@ class _ForkServer:
             time.sleep(0.005)
 
     def _others(self) -> list[int]:
-        return [int(p) for p in os.listdir("/proc")
-                if p.isdigit() and int(p) not in (1, self.me)]
+        return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != self.me]
 
     def _reap(self) -> dict[str, Any]:
         """Kill every other process in the namespace, then empty the writable folders and
@@ -772,7 +771,7 @@ class _ForkServer:
         left: list[str] = []
         for _ in range(500):
             try:
-                os.kill(-1, signal.SIGKILL)  # all but this process and the namespace's init
+                os.kill(-1, signal.SIGKILL)  # every process but this one, the init
             except ProcessLookupError:
                 pass
             while True:

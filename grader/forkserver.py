@@ -15,8 +15,12 @@ What a child cannot do to the server or to the next submission, and why:
 - see or change the server's memory, file descriptors or environment: the server is not
   dumpable, so another process of the same user may neither ptrace it nor open its /proc
   files; its control socket is closed in the child before any student code runs;
-- leave a process behind: every process of the sandbox is killed between submissions, and the
-  server, a child subreaper, reaps them until none is left;
+- kill or stop the server: it is the init of its PID namespace (bubblewrap ``--as-pid-1``),
+  and the kernel drops the signals sent to an init from inside its namespace unless it
+  handles them (it handles none);
+- leave a process behind, or one that could ptrace the next child: every process of the
+  sandbox but the server is killed between submissions and reaped until none is left (with
+  bubblewrap's own init there would be one more process of the same user, never killed);
 - leave a file or IPC object behind: the writable folders are emptied and IPC removed, and a
   reap that cannot leave them empty discards the sandbox;
 - change the interpreter state the next child starts from: each child is a fork of the

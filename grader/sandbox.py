@@ -275,7 +275,8 @@ class SandboxRunner:
             command[3:] = ["--fork-server", str(control_fd)]
             fds = (control_fd,)
         if self.use_bwrap:
-            command = self._bwrap_args(runtime, home) + command
+            command = self._bwrap_args(runtime, home, as_pid_1=control_fd is not None) \
+                + command
         try:
             self._proc = subprocess.Popen(
                 command, cwd=home, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
@@ -290,7 +291,7 @@ class SandboxRunner:
         self._to_child, self._from_child = parent_write, parent_read
         self.starts += 1
 
-    def _bwrap_args(self, runtime: Path, home: Path) -> list[str]:
+    def _bwrap_args(self, runtime: Path, home: Path, as_pid_1: bool = False) -> list[str]:
         args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                 "--tmpfs", "/tmp"]
         # The private /tmp must not hide the interpreter when it lives there (a venv in a
@@ -300,8 +301,13 @@ class SandboxRunner:
         args += ["--ro-bind", str(runtime), str(runtime), "--bind", str(home), str(home)]
         for hidden in _hidden_dirs():
             args += ["--tmpfs", str(hidden)]
-        return [*args, "--unshare-all", "--die-with-parent", "--new-session", *_user_args(),
-                "--chdir", str(home), "--"]
+        # A fork server is the namespace's init itself: bubblewrap's own init would be a
+        # process of the same user that survives every cleanup and that a submission could
+        # ptrace to reach the next one; the init, which is not dumpable, cannot be, and
+        # ignores the signals other processes of its namespace send it.
+        init = ["--as-pid-1"] if as_pid_1 else []
+        return [*args, "--unshare-all", *init, "--die-with-parent", "--new-session",
+                *_user_args(), "--chdir", str(home), "--"]
 
     def _apply_limits(self) -> None:
         """Runs in the child between fork and exec: resource limits (and the user)."""

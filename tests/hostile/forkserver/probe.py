@@ -8,7 +8,7 @@ from torch import nn
 
 me = os.getpid()
 seen = {"processes": sorted(int(p) for p in os.listdir("/proc")
-                            if p.isdigit() and int(p) not in (1, 2, me))}
+                            if p.isdigit() and int(p) not in (1, me))}
 points = set()
 with open("/proc/self/mountinfo") as f:
     for line in f:
