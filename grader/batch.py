@@ -279,6 +279,10 @@ def _forked_runner(load_header: dict[str, Any], config: GradeConfig) -> Any:
         if not ForkServer.available(settings):
             return _prestarted_runner(load_header, config)
         _server, _server_settings = ForkServer(settings), settings
+    if _server.starts >= 3 and _server.spawns == 0:
+        # Three sandboxes in a row never forked a worker: a machine where the fork server
+        # cannot run (an old bubblewrap, say). Fresh workers for the rest of this slot.
+        return _prestarted_runner(load_header, config)
     try:
         _server.start()  # no-op while it runs; a new sandbox after a discard
     except Exception:

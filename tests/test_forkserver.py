@@ -303,3 +303,29 @@ def test_a_batch_says_when_its_shared_sandbox_was_discarded(tmp_path: Path, capf
     assert "discarded after a_mover.py" in err and "not clean" in err
     assert "grades are not affected" in err
     assert "b_correct.py" not in err
+
+
+def test_a_slot_gives_up_on_a_fork_server_that_never_forks(monkeypatch, capfd) -> None:
+    # A machine where the server cannot run (here: its sandbox dies as soon as it starts).
+    from grader import batch
+
+    start = ForkServer.start
+
+    def start_then_die(self: ForkServer) -> None:
+        fresh = self.host is None
+        start(self)
+        if fresh and self.host is not None and self.host._proc is not None:
+            self.host._proc.kill()
+
+    monkeypatch.setattr(ForkServer, "start", start_then_die)
+    content = (ROOT / "examples" / "my_lstm.py").read_bytes()
+    plan = batch.Plan(("lstm_cell",), FAST)
+    try:
+        results = [batch.grade_job(f"s{i}", f"s{i}.py", content, plan) for i in range(4)]
+        assert [r.status for r in results] == ["graded"] * 4
+        assert all(r.score == r.max_score for r in results)
+        assert batch._server.starts == 3 and batch._server.spawns == 0  # then no more tries
+    finally:
+        batch._close_spare()
+    err = capfd.readouterr().err
+    assert err.count("was discarded") == 3
