@@ -12,11 +12,13 @@ temporary directory that also holds a copy of ``protocol.py`` (as ``_lstm_grader
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import gc
 import json
 import math
 import os
+import re
 import resource
 import signal
 import socket
@@ -26,7 +28,7 @@ import threading
 import time
 import traceback
 import types
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -678,6 +680,19 @@ class _ForkServer:
         # POSIX message queues cannot be listed without mounting their file system: none may
         # be created, so none can outlive a submission.
         resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
+        # Without these the cleanup could not know the sandbox is as it was.
+        required = {os.environ.get("HOME", ""), "/tmp", "/dev"}
+        if not required <= set(self.tops):
+            missing = sorted(required - set(self.tops))
+            self._send({"ok": False, "error": f"cannot clean up {missing}"})
+            return 2
+        # What a process of the same user may change in this one without ptrace (limits,
+        # priority, scheduling, CPUs, I/O priority) and so in every later child: checked
+        # after each submission. As are the sandbox's sockets (TIME_WAIT entries outlive
+        # their process).
+        self.state = _process_state(self.libc)
+        self.sockets = _sockets()
+        self.keys = _keys()
         gc.collect()
         gc.freeze()  # the collector then leaves the shared pages alone in the children
         self._send({"ok": True, "ready": True, "pid": self.me})
@@ -724,6 +739,10 @@ class _ForkServer:
             code = 70
             try:
                 code = self._child(fds)
+                # What a fresh interpreter does on its way out: the submission's atexit
+                # functions and non-daemon threads (their output counts the same).
+                threading._shutdown()  # type: ignore[attr-defined]
+                atexit._run_exitfuncs()
             except BaseException:
                 traceback.print_exc()
             finally:
@@ -740,6 +759,11 @@ class _ForkServer:
         self.sock.close()
         self._prctl(_PR_SET_DUMPABLE, 1)  # its own /proc files readable again (subprocess)
         signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh worker
+        import platform
+
+        keyctl = _KEYCTL.get(platform.machine())
+        if keyctl is not None:  # a session keyring of its own: KEYCTL_JOIN_SESSION_KEYRING
+            self.libc.syscall(keyctl, 1, None)
         self._prctl(_PR_SET_PDEATHSIG, 9)  # dies with the server
         os.dup2(out_fd, 1)
         os.dup2(err_fd, 2)
@@ -791,6 +815,17 @@ class _ForkServer:
         for top in self.tops:  # after all: a mount point's mode is seen from two of them
             left += self._differences(top)
         left += self._remove_ipc()
+        _clear_keyrings(self.libc)
+        # A dead child's own session keyring goes when the kernel collects it (seconds).
+        deadline = _clock() + 3.0
+        while _keys() != self.keys and _clock() < deadline:
+            time.sleep(0.05)
+        if _keys() != self.keys:
+            left.append("keys left in a keyring")
+        changed = _process_state(self.libc)
+        left += [f"server's {key} changed" for key in changed if changed[key] != self.state[key]]
+        if _sockets() != self.sockets:
+            left.append("sockets left in the sandbox's network")
         return {"ok": True, "clean": not left, "left": left[:20]}
 
     def _restore(self, top: str) -> list[str]:
@@ -806,11 +841,33 @@ class _ForkServer:
                     os.rmdir(path)
                 else:
                     os.unlink(path)
-            for path, (mode, _dev) in base.items():
+            for path, was in base.items():
                 now = os.lstat(path)
-                if now.st_dev == dev and not stat.S_ISLNK(mode) \
-                        and stat.S_IMODE(now.st_mode) != stat.S_IMODE(mode):
-                    os.chmod(path, stat.S_IMODE(mode))
+                if now.st_dev != dev:
+                    continue  # a mount point: its own file system's business
+                if stat.S_ISLNK(was.mode):
+                    if os.readlink(path) != was.link:
+                        os.unlink(path)
+                        os.symlink(was.link, path)
+                    continue
+                if stat.S_IMODE(now.st_mode) != stat.S_IMODE(was.mode):
+                    os.chmod(path, stat.S_IMODE(was.mode))
+                attrs = _xattrs(path)
+                if attrs != was.xattrs:
+                    for name in attrs.keys() - was.xattrs.keys():
+                        os.removexattr(path, name, follow_symlinks=False)
+                    for name, value in was.xattrs.items():
+                        if attrs.get(name) != value:
+                            os.setxattr(path, name, value, follow_symlinks=False)
+            # Times last: the removals above changed folders' times. (A change time cannot
+            # be put back; it tells a later submission only that something happened.)
+            for path, was in base.items():
+                now = os.lstat(path)
+                if now.st_dev == dev and (now.st_atime_ns, now.st_mtime_ns) != was.times:
+                    try:
+                        os.utime(path, ns=was.times, follow_symlinks=False)
+                    except OSError:
+                        pass  # not this user's; times are not compared
         except OSError as exc:
             return [f"{top}: {exc}"]
         return []
@@ -821,11 +878,9 @@ class _ForkServer:
             now = _tree(top)
         except OSError as exc:
             return [f"{top}: {exc}"]
-        if now != base:
-            changed = sorted(set(now) ^ set(base)) or sorted(
-                p for p in now if now[p] != base[p])
-            return [f"{top}: {', '.join(changed[:5])}"]
-        return []
+        changed = sorted(set(now) ^ set(base)) or sorted(
+            p for p in now if not now[p].same(base[p]))
+        return [f"{top}: {', '.join(changed[:5])}"] if changed else []
 
     def _remove_ipc(self) -> list[str]:
         left = []
@@ -842,10 +897,11 @@ class _ForkServer:
 def _writable_mounts() -> list[str]:
     """Mount points whose file system is writable here (outside /proc and /sys)."""
     points = set()
-    with open("/proc/self/mountinfo") as f:
+    with open("/proc/self/mountinfo", "rb") as f:
         for line in f:
-            fields = line.split()
-            point = fields[4].encode().decode("unicode_escape")
+            # The kernel writes space, tab, newline and backslash as \ooo octal escapes.
+            raw = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m[1], 8)]), line.split()[4])
+            point = os.fsdecode(raw)
             if point.startswith(("/proc", "/sys")):
                 continue
             points.add(point)
@@ -860,13 +916,41 @@ def _writable_mounts() -> list[str]:
     return found
 
 
-def _tree(top: str, unlock: bool = False) -> dict[str, tuple[int, int]]:
+class _Entry(NamedTuple):
+    """What the cleanup compares of a path (times are put back, not compared)."""
+
+    mode: int
+    dev: int
+    owner: tuple[int, int]
+    link: str
+    xattrs: dict[str, bytes]
+    times: tuple[int, int]
+
+    def same(self, other: _Entry) -> bool:
+        return self[:5] == other[:5]
+
+
+def _xattrs(path: str) -> dict[str, bytes]:
+    try:
+        names = os.listxattr(path, follow_symlinks=False)
+    except OSError:
+        return {}
+    return {n: os.getxattr(path, n, follow_symlinks=False) for n in sorted(names)}
+
+
+def _entry(path: str, st: os.stat_result) -> _Entry:
+    link = os.readlink(path) if stat.S_ISLNK(st.st_mode) else ""
+    return _Entry(st.st_mode, st.st_dev, (st.st_uid, st.st_gid), link, _xattrs(path),
+                  (st.st_atime_ns, st.st_mtime_ns))
+
+
+def _tree(top: str, unlock: bool = False) -> dict[str, _Entry]:
     """``top`` and every path under it on its own file system (mount points included, not
-    entered) with its mode and device. ``unlock``: make each folder searchable and writable
-    first (a submission may have taken those rights away)."""
+    entered). ``unlock``: make each folder searchable and writable first (a submission may
+    have taken those rights away)."""
     top_stat = os.lstat(top)
     dev = top_stat.st_dev
-    found: dict[str, tuple[int, int]] = {top: (top_stat.st_mode, dev)}
+    found: dict[str, _Entry] = {top: _entry(top, top_stat)}
     stack = [top]
     while stack:
         folder = stack.pop()
@@ -879,10 +963,63 @@ def _tree(top: str, unlock: bool = False) -> dict[str, tuple[int, int]]:
                     pass  # not this user's: what is left shows in the comparison
         for entry in os.scandir(folder):
             st = entry.stat(follow_symlinks=False)
-            found[entry.path] = (st.st_mode, st.st_dev)
+            found[entry.path] = _entry(entry.path, st)
             if st.st_dev == dev and stat.S_ISDIR(st.st_mode):
                 stack.append(entry.path)
     return found
+
+
+_IOPRIO_GET = {"x86_64": 252, "aarch64": 31}
+_KEYCTL = {"x86_64": 250, "aarch64": 219}
+
+
+def _process_state(libc: Any) -> dict[str, Any]:
+    """This process's limits, priority, scheduling, CPUs and I/O priority."""
+    import platform
+
+    state: dict[str, Any] = {
+        name: resource.getrlimit(getattr(resource, name))
+        for name in sorted(dir(resource)) if name.startswith("RLIMIT_")}
+    state["nice"] = os.getpriority(os.PRIO_PROCESS, 0)
+    state["scheduler"] = (os.sched_getscheduler(0), os.sched_getparam(0).sched_priority)
+    state["cpus"] = sorted(os.sched_getaffinity(0))
+    number = _IOPRIO_GET.get(platform.machine())
+    if number is not None:
+        state["io priority"] = libc.syscall(number, 1, 0)  # IOPRIO_WHO_PROCESS, itself
+    return state
+
+
+def _sockets() -> dict[str, int]:
+    """How many sockets of each kind the sandbox's network namespace holds."""
+    counts = {}
+    for kind in ("tcp", "tcp6", "udp", "udp6", "raw", "raw6", "unix", "packet"):
+        try:
+            with open(f"/proc/net/{kind}") as f:
+                counts[kind] = len(f.read().splitlines()) - 1
+        except OSError:
+            counts[kind] = -1
+    return counts
+
+
+def _keys() -> list[str]:
+    """The keys (not keyrings) this user can see: type, description and summary."""
+    try:
+        with open("/proc/keys") as f:
+            rows = [line.split(None, 7) for line in f]
+    except OSError:
+        return []
+    return sorted(row[7].strip() for row in rows
+                  if len(row) == 8 and not row[7].startswith("keyring"))
+
+
+def _clear_keyrings(libc: Any) -> None:
+    """Empty the user's keyrings (a child's session keyring is its own, see _child)."""
+    import platform
+
+    number = _KEYCTL.get(platform.machine())
+    if number is not None:
+        for keyring in (-4, -5):  # KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING
+            libc.syscall(number, 7, keyring)  # KEYCTL_CLEAR
 
 
 def _ipc_ids(kind: str) -> list[int]:

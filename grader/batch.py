@@ -161,6 +161,9 @@ class Plan:
     # One warm sandbox per slot forks each submission's worker (grader/forkserver.py; local
     # pool, bubblewrap only): no interpreter start and import torch per submission.
     fork_server: bool = True
+    # Paths no submission's sandbox may show: the class's files, the CSV and the results
+    # (run_batch fills them in).
+    hide: tuple[str, ...] = ()
     runner_factory: Any = None  # None: the sandbox; tests pass a trusted in-process runner
 
     @property
@@ -191,6 +194,8 @@ def digest(content: bytes) -> str:
 
 def grade_job(sub_id: str, filename: str, content: bytes, plan: Plan) -> JobResult:
     """Grade one submission given as bytes; never raises (a grader error becomes a row)."""
+    global _hide
+    _hide = plan.hide
     started = time.monotonic()
     result = JobResult(sub_id, st.GRADER_ERROR, file=filename, digest=digest(content))
     try:
@@ -231,10 +236,20 @@ def _first_line(text: str, limit: int = 300) -> str:
     return line[:limit]
 
 
-def _plain_runner(load_header: dict[str, Any], config: GradeConfig) -> Any:
-    from grader.engine import sandbox_runner
+# What the current job's plan hides from the sandbox (set by grade_job for the factories).
+_hide: tuple[str, ...] = ()
 
-    return sandbox_runner(load_header, config)
+
+def _settings(config: GradeConfig) -> dict[str, Any]:
+    from grader.sandbox import runner_settings
+
+    return {**runner_settings(config), "hide": _hide}
+
+
+def _plain_runner(load_header: dict[str, Any], config: GradeConfig) -> Any:
+    from grader.sandbox import SandboxRunner
+
+    return SandboxRunner(load_header, **_settings(config))
 
 
 # One spare per slot process: a fresh worker for the *next* submission, started (interpreter
@@ -246,16 +261,15 @@ _spare_settings: dict[str, Any] | None = None
 
 def _prestarted_runner(load_header: dict[str, Any], config: GradeConfig) -> Any:
     global _spare, _spare_settings
-    from grader.engine import sandbox_runner
-    from grader.sandbox import runner_settings, spare_runner
+    from grader.sandbox import SandboxRunner, spare_runner
 
-    settings = runner_settings(config)
+    settings = _settings(config)
     if _spare is not None and _spare_settings == settings:
         runner: Any = _spare.take(load_header)
     else:
         if _spare is not None:
             _spare.close()
-        runner = sandbox_runner(load_header, config)
+        runner = SandboxRunner(load_header, **settings)
     _spare = spare_runner(settings)  # None: the next submission starts its worker itself
     _spare_settings = settings
     return runner
@@ -269,9 +283,9 @@ _server_settings: dict[str, Any] | None = None
 def _forked_runner(load_header: dict[str, Any], config: GradeConfig) -> Any:
     global _server, _server_settings
     from grader.forkserver import ForkServer
-    from grader.sandbox import SandboxRunner, runner_settings
+    from grader.sandbox import SandboxRunner
 
-    settings = runner_settings(config)
+    settings = _settings(config)
     if _server is None or _server_settings != settings:
         if _server is not None:
             _server.close()
@@ -552,11 +566,14 @@ def run_batch(directory: Path, out_csv: Path, plan: Plan, *, jobs: int | None = 
                 kept[sub.id] = row
     # Start from a clean file: the kept rows only, so an appended row never follows half a one.
     write_csv(out_csv, cols, kept.values())
+    results_dir.mkdir(parents=True, exist_ok=True)
+    # Other students' files and everyone's grades stay out of every sandbox.
+    plan = dataclasses.replace(plan, hide=plan.hide + tuple(
+        str(p.resolve()) for p in (directory, out_csv, results_dir)))
     todo = [s for s in subs if s.id not in kept]
     bar = ProgressBar(len(subs), len(kept), progress)
     statuses: dict[str, int] = {}
     rows: dict[str, dict[str, str]] = dict(kept)
-    results_dir.mkdir(parents=True, exist_ok=True)
     with open(out_csv, "a", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=cols)
 

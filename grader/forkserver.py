@@ -21,8 +21,12 @@ What a child cannot do to the server or to the next submission, and why:
 - leave a process behind, or one that could ptrace the next child: every process of the
   sandbox but the server is killed between submissions and reaped until none is left (with
   bubblewrap's own init there would be one more process of the same user, never killed);
-- leave a file or IPC object behind: the writable folders are emptied and IPC removed, and a
-  reap that cannot leave them empty discards the sandbox;
+- leave a file, an attribute or an IPC object behind: every writable file system is put back
+  as it was (files, modes, extended attributes and ACLs, symlink targets, times), System V
+  IPC and the user's keys removed, and a reap that cannot do so discards the sandbox;
+- change the server's limits, priority, scheduling or CPUs (allowed to the same user without
+  ptrace, inherited by every later child) or leave sockets in the sandbox's network: checked
+  after each submission; a change discards the sandbox;
 - change the interpreter state the next child starts from: each child is a fork of the
   server's memory as it was before any submission ran.
 
@@ -113,8 +117,12 @@ class ForkServer:
     # -- requests -------------------------------------------------------------------------
     def _call(self, request: dict[str, Any], fds: list[int] | None = None,
               timeout: float = 10.0) -> dict[str, Any]:
-        if request["op"] == "spawn":
-            self.start()  # a new sandbox after a discard; nothing else starts one
+        try:
+            if request["op"] == "spawn":
+                self.start()  # a new sandbox after a discard; nothing else starts one
+        except Exception as exc:  # it could not even start: a fresh worker will do
+            self.discard(f"could not start: {type(exc).__name__}: {exc}")
+            raise ForkServerError(self.last_error) from None
         if self._sock is None:
             raise ForkServerError(f"{request['op']}: the fork server is gone ({self.last_error})")
         try:
@@ -129,6 +137,11 @@ class ForkServer:
             reply = self._receive(timeout)
             if reply.get("seq") != self._seq or not reply.get("ok"):
                 raise ForkServerError(f"{request['op']} failed: {reply.get('error', reply)}")
+            expected = {"spawn": "pid", "wait": "code", "reap": "clean"}[request["op"]]
+            value = reply.get(expected)
+            if not (isinstance(value, bool) if expected == "clean" else
+                    isinstance(value, int) or (expected == "code" and value is None)):
+                raise ForkServerError(f"{request['op']}: a reply without a valid {expected}")
             return reply
         except (OSError, ValueError, ForkServerError) as exc:
             why = exc if isinstance(exc, ForkServerError) else ForkServerError(

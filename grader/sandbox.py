@@ -128,7 +128,8 @@ class SandboxRunner:
     def __init__(self, load_header: dict[str, Any], *, request_timeout: float = 60.0,
                  start_timeout: float = 60.0, threads: int = 1, memory_limit_mb: int = 4096,
                  file_limit_mb: int = 64, cpu_limit_s: int = 900, sandbox: str = "auto",
-                 max_processes: int = 64, server: ForkServer | None = None) -> None:
+                 max_processes: int = 64, server: ForkServer | None = None,
+                 hide: tuple[str, ...] = ()) -> None:
         if sandbox not in ("auto", "bwrap", "none"):
             raise ValueError(f"sandbox must be auto, bwrap or none, got {sandbox!r}")
         if sandbox == "bwrap" and not bwrap_available():
@@ -155,6 +156,8 @@ class SandboxRunner:
             from grader.forkserver import NOTE
 
             self.isolation += f"; {NOTE}"
+        # More paths the sandbox must not show (batch: the class's files and results).
+        self.hide = tuple(hide)
         self.token = os.urandom(8).hex()
         self.max_processes = max_processes
         self._cgroup: Path | None = None
@@ -301,6 +304,7 @@ class SandboxRunner:
         args += ["--ro-bind", str(runtime), str(runtime), "--bind", str(home), str(home)]
         for hidden in _hidden_dirs():
             args += ["--tmpfs", str(hidden)]
+        args += _hide_args(self.hide)
         # A fork server is the namespace's init itself: bubblewrap's own init would be a
         # process of the same user that survives every cleanup and that a submission could
         # ptrace to reach the next one; the init, which is not dumpable, cannot be, and
@@ -497,6 +501,27 @@ def _empty_cgroup(path: Path) -> None:
         path.rmdir()
     except OSError:
         pass
+
+
+def _hide_args(paths: tuple[str, ...]) -> list[str]:
+    """bubblewrap arguments that show ``paths`` empty: an empty tmpfs over a folder,
+    /dev/null over a file. Skipped: what does not exist, what /tmp's tmpfs hides already,
+    and a folder holding the interpreter (the worker could not start)."""
+    import site
+
+    needed = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                          *site.getsitepackages())]
+    args: list[str] = []
+    for raw in paths:
+        path = Path(raw).resolve()
+        if not path.exists() or path == Path("/tmp") or path.is_relative_to("/tmp"):
+            continue
+        if path.is_dir():
+            if not any(n == path or n.is_relative_to(path) for n in needed):
+                args += ["--tmpfs", str(path)]
+        else:
+            args += ["--ro-bind", "/dev/null", str(path)]
+    return args
 
 
 def _interpreter_dirs_under(top: str) -> list[str]:

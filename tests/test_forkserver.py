@@ -137,6 +137,53 @@ def test_without_the_reap_the_next_submission_would_see_it_all(server, tmp_path:
     assert _probe(server) == before  # the probe's own close did reap
 
 
+def test_limits_or_scheduling_a_submission_changed_in_the_server_discard_it(server) -> None:
+    before = _probe(server)
+    runner, _ = _run(server, "lowers_the_server_limits.py")
+    done = _printed(runner, "LIMITS")
+    # Same user, no ptrace needed: it could (else this test would prove nothing) ...
+    assert done["RLIMIT_AS"] == done["RLIMIT_NOFILE"] == done["nice"] == "changed", done
+    # ... and no later child inherits them: the sandbox is thrown away.
+    assert server.discards == 1 and "server's RLIMIT_AS changed" in server.last_error
+    assert _probe(server) == before
+    honest = grade(ROOT / "examples" / "my_lstm.py", ["lstm_cell"], FAST,
+                   runner_factory=_forked_by(server))
+    assert honest.score == honest.max_score
+
+
+def test_attributes_acls_links_and_keys_a_submission_left_are_removed(server) -> None:
+    before = _probe(server)
+    runner, _ = _run(server, "marks_the_folders.py")
+    done = _printed(runner, "MARKS")
+    assert done["xattr /tmp"] == done["xattr /dev/shm"] == "set", done
+    assert done["acl /tmp"] == "set" and done["symlink"] == "replaced", done
+    after = _probe(server)
+    assert after == before  # attributes, ACLs and the link as they were
+    assert after["reads back"] and after["keys"] == []
+    assert server.discards == 0  # put back, not thrown away
+
+
+def test_a_socket_left_behind_discards_the_sandbox(server) -> None:
+    before = _probe(server)
+    runner, _ = _run(server, "leaves_a_socket.py")
+    assert "SOCKET closed" in "".join(runner.captured)
+    assert server.discards == 1 and "sockets" in server.last_error
+    assert _probe(server) == before and before["tcp"] == 0
+
+
+def test_atexit_functions_and_threads_run_at_exit_as_in_a_fresh_worker(server) -> None:
+    forked, _ = _run(server, "prints_at_exit.py")
+    source = (FILES / "prints_at_exit.py").read_text()
+    fresh = SandboxRunner({"op": "load", "source": source, "filename": "x.py"}, **SETTINGS)
+    try:
+        fresh.request({"op": "ping"})
+    finally:
+        fresh.close()
+    for runner in (forked, fresh):
+        printed = "".join(runner.captured)
+        assert "bye from atexit" in printed and "bye from a thread" in printed, printed
+
+
 def test_a_submission_cannot_reach_the_server_that_forked_it(server) -> None:
     runner, _ = _run(server, "attacks_the_server.py")
     got = _printed(runner, "ATTACK")
@@ -306,18 +353,13 @@ def test_a_batch_says_when_its_shared_sandbox_was_discarded(tmp_path: Path, capf
 
 
 def test_a_slot_gives_up_on_a_fork_server_that_never_forks(monkeypatch, capfd) -> None:
-    # A machine where the server cannot run (here: its sandbox dies as soon as it starts).
+    # A machine where the server cannot run (here: what should be the server exits at once).
     from grader import batch
 
-    start = ForkServer.start
+    def exits_at_once(self: SandboxRunner, control_fd: int) -> None:
+        self._proc = subprocess.Popen(["true"], pass_fds=(control_fd,), start_new_session=True)
 
-    def start_then_die(self: ForkServer) -> None:
-        fresh = self.host is None
-        start(self)
-        if fresh and self.host is not None and self.host._proc is not None:
-            self.host._proc.kill()
-
-    monkeypatch.setattr(ForkServer, "start", start_then_die)
+    monkeypatch.setattr(SandboxRunner, "spawn_fork_server", exits_at_once)
     content = (ROOT / "examples" / "my_lstm.py").read_bytes()
     plan = batch.Plan(("lstm_cell",), FAST)
     try:
@@ -329,3 +371,40 @@ def test_a_slot_gives_up_on_a_fork_server_that_never_forks(monkeypatch, capfd) -
         batch._close_spare()
     err = capfd.readouterr().err
     assert err.count("was discarded") == 3
+
+
+def test_hidden_paths_show_empty_in_fresh_and_forked_workers(server) -> None:
+    # Stand-ins (read, never written) for a batch's class folder and its CSV: the batch's
+    # own ones live under the test's temporary folder, which /tmp's tmpfs hides anyway.
+    folder, file = ROOT / "examples", ROOT / "README.md"
+    source = (f"import json, os\nfrom torch import nn\n"
+              f"seen = {{'folder': os.listdir({str(folder)!r})}}\n"
+              f"try:\n    seen['file'] = open({str(file)!r}).read(40)\n"
+              f"except OSError as exc:\n    seen['file'] = exc.strerror\n"
+              f"print('SEEN ' + json.dumps(seen))\nclass LSTMCell(nn.Module):\n    pass\n")
+    hide = (str(folder), str(file), str(ROOT))  # ROOT holds the interpreter: not hidden
+    for fork in (None, ForkServer({**SETTINGS, "hide": hide})):
+        runner = SandboxRunner({"op": "load", "source": source, "filename": "x.py"},
+                               **SETTINGS, hide=hide, server=fork)
+        try:
+            assert runner.request({"op": "ping"})[0]["ok"]
+        finally:
+            runner.close()
+            if fork is not None:
+                fork.close()
+        seen = _printed(runner, "SEEN")
+        assert seen["folder"] == [] and "lstm-grader" not in seen["file"], seen
+    assert os.listdir(folder)  # (they are not empty outside)
+
+
+def test_a_batch_hides_its_class_csv_and_results_from_every_sandbox(tmp_path: Path) -> None:
+    from grader import batch
+    from grader.engine import in_process_runner
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "alice.py").write_bytes((ROOT / "examples" / "my_lstm.py").read_bytes())
+    plan = batch.Plan(("lstm_cell",), FAST.with_(max_examples=2),
+                      runner_factory=in_process_runner)  # trusted file: only the wiring
+    batch.run_batch(subs, tmp_path / "g.csv", plan, jobs=1)
+    assert batch._hide == (str(subs), str(tmp_path / "g.csv"), str(tmp_path / "g-results"))

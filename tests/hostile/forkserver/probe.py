@@ -6,6 +6,18 @@ import stat
 
 from torch import nn
 
+def describe(path, st):
+    """Mode, owner, link target and extended attributes (times change as it is read)."""
+    text = f"{stat.filemode(st.st_mode)} {st.st_uid}:{st.st_gid}"
+    if stat.S_ISLNK(st.st_mode):
+        text += " -> " + os.readlink(path)
+    try:
+        names = sorted(os.listxattr(path, follow_symlinks=False))
+    except OSError:
+        names = []
+    return text + "".join(f" {n}" for n in names)
+
+
 me = os.getpid()
 seen = {"processes": sorted(int(p) for p in os.listdir("/proc")
                             if p.isdigit() and int(p) not in (1, me))}
@@ -24,14 +36,28 @@ for point in sorted(points):
         for name in dirs + files:
             path = os.path.join(root, name)
             st = os.lstat(path)
-            entries[path] = stat.filemode(st.st_mode)
+            entries[path] = describe(path, st)
         # Mount points are listed, not entered (a virtualenv bound under /tmp, say).
         dirs[:] = [d for d in dirs if os.lstat(os.path.join(root, d)).st_dev == dev]
-    entries[point] = stat.filemode(os.lstat(point).st_mode)
+    entries[point] = describe(point, os.lstat(point))
     seen[point] = entries
 for kind in ("shm", "sem", "msg"):
     with open(f"/proc/sysvipc/{kind}") as f:
         seen[f"sysv_{kind}"] = len(f.read().splitlines()) - 1
+with open("/proc/keys") as f:
+    seen["keys"] = sorted(line.split(":", 1)[-1].strip() for line in f
+                          if "left_by_a" in line)
+# A file made now can be read back (a default ACL left on the folder would forbid it).
+try:
+    with open(os.path.join(os.environ["HOME"], "probe.txt"), "w") as f:
+        f.write("x")
+    with open(os.path.join(os.environ["HOME"], "probe.txt")) as f:
+        seen["reads back"] = f.read() == "x"
+    os.unlink(os.path.join(os.environ["HOME"], "probe.txt"))
+except OSError as exc:
+    seen["reads back"] = exc.strerror
+with open("/proc/net/tcp") as f:
+    seen["tcp"] = len(f.read().splitlines()) - 1
 print("PROBE " + json.dumps(seen, sort_keys=True))
 
 
