@@ -336,7 +336,10 @@ class SandboxRunner:
     def restart(self) -> None:
         self.close()
 
-    def close(self) -> None:
+    def close(self, grace: bool = True) -> None:
+        """Stop the worker and everything it started. ``grace``: first give it 0.5 s to exit
+        on its own (its requests pipe is closed), so that what it printed is kept; not for a
+        worker that is stuck (a timeout) or talking garbage."""
         proc, self._proc = self._proc, None
         self._loaded = False
         for fd in (self._to_child, self._from_child):
@@ -347,14 +350,14 @@ class SandboxRunner:
                     pass
         self._to_child = self._from_child = -1
         if isinstance(proc, subprocess.Popen):
-            _kill_group(proc)
+            _kill_group(proc, grace)
         elif proc is not None:
-            # Its requests pipe is closed: it flushes what it printed and exits. Then the
-            # server kills all it started and wipes what it wrote, or is discarded.
-            try:
-                proc.wait(timeout=0.5)
-            except subprocess.TimeoutExpired:
-                pass
+            # The server kills all it started and wipes what it wrote, or is discarded.
+            if grace:
+                try:
+                    proc.wait(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    pass
             proc.server.reap()
         if not isinstance(proc, ForkedWorker):
             _kill_marked(self.token)
@@ -396,12 +399,12 @@ class SandboxRunner:
         try:
             return protocol.read_message(self._from_child, deadline=deadline)
         except TimeoutError:
-            self.close()
+            self.close(grace=False)
             raise WorkerTimeout(f"no answer within {timeout:g} s") from None
         except EOFError:
             raise self._died() from None
         except protocol.ProtocolError as exc:
-            self.close()
+            self.close(grace=False)
             raise WorkerGarbage(str(exc)) from None
 
     def _died(self) -> WorkerCrashed:
@@ -585,13 +588,15 @@ def _kill_marked(token: str) -> None:
                 pass
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """Let the worker exit, else terminate, then kill, its whole process group."""
+def _kill_group(proc: subprocess.Popen[bytes], grace: bool = True) -> None:
+    """Let the worker exit (``grace``), else terminate, then kill, its whole process group."""
     try:
         pgid = os.getpgid(proc.pid)
     except ProcessLookupError:
         pgid = None
     try:
+        if not grace:
+            raise subprocess.TimeoutExpired("worker", 0)
         proc.wait(timeout=0.5)  # its requests pipe is closed: a healthy worker exits now
     except subprocess.TimeoutExpired:
         try:
