@@ -18,6 +18,7 @@ import gc
 import json
 import math
 import os
+import platform
 import re
 import resource
 import signal
@@ -644,9 +645,9 @@ def main(argv: list[str]) -> int:
 # One process per sandbox that has imported torch and never runs a submission: for every
 # submission it forks a child that serves that submission alone (a fork costs about 20 ms, a
 # fresh interpreter's ``import torch`` 1.5-2 CPU seconds). Between submissions it kills every
-# other process in the sandbox's PID namespace and empties every folder a submission can
-# write, so nothing one submission leaves behind reaches the next. The grader talks to it
-# over a Unix socket the children never hold (grader/forkserver.py).
+# other process in the sandbox's PID namespace and puts every file system a submission can
+# write back as it was, so nothing one submission leaves behind reaches the next. The
+# grader talks to it over a Unix socket the children never hold (grader/forkserver.py).
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE = 1, 4
 _IPC_RMID = 0
 
@@ -759,11 +760,8 @@ class _ForkServer:
         self.sock.close()
         self._prctl(_PR_SET_DUMPABLE, 1)  # its own /proc files readable again (subprocess)
         signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh worker
-        import platform
-
-        keyctl = _KEYCTL.get(platform.machine())
-        if keyctl is not None:  # a session keyring of its own: KEYCTL_JOIN_SESSION_KEYRING
-            self.libc.syscall(keyctl, 1, None)
+        if _KEYCTL is not None:  # a session keyring of its own: KEYCTL_JOIN_SESSION_KEYRING
+            self.libc.syscall(_KEYCTL, 1, None)
         self._prctl(_PR_SET_PDEATHSIG, 9)  # dies with the server
         os.dup2(out_fd, 1)
         os.dup2(err_fd, 2)
@@ -790,8 +788,10 @@ class _ForkServer:
         return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != self.me]
 
     def _reap(self) -> dict[str, Any]:
-        """Kill every other process in the namespace, then empty the writable folders and
-        remove System V IPC objects. Anything left makes the reply not clean."""
+        """Kill every other process in the namespace, put the writable file systems back,
+        remove System V IPC objects and keys, and compare this process's limits and
+        scheduling and the sandbox's sockets with the start. Anything left or changed makes
+        the reply not clean."""
         left: list[str] = []
         for _ in range(500):
             try:
@@ -829,8 +829,9 @@ class _ForkServer:
         return {"ok": True, "clean": not left, "left": left[:20]}
 
     def _restore(self, top: str) -> list[str]:
-        """Remove what is not in the baseline and put its modes back. Every process that could
-        race this is dead, so plain path calls are safe."""
+        """Remove what is not in the baseline; put back its modes, extended attributes,
+        symlink targets and times. Every process that could race this is dead, so plain path
+        calls are safe."""
         base = self.baseline[top]
         try:
             dev = os.lstat(top).st_dev
@@ -969,23 +970,22 @@ def _tree(top: str, unlock: bool = False) -> dict[str, _Entry]:
     return found
 
 
-_IOPRIO_GET = {"x86_64": 252, "aarch64": 31}
-_KEYCTL = {"x86_64": 250, "aarch64": 219}
+# System call numbers (no libc wrapper): None on other machines, where the I/O priority is
+# not checked and keyrings not cleared.
+_IOPRIO_GET = {"x86_64": 252, "aarch64": 31}.get(platform.machine())
+_KEYCTL = {"x86_64": 250, "aarch64": 219}.get(platform.machine())
 
 
 def _process_state(libc: Any) -> dict[str, Any]:
     """This process's limits, priority, scheduling, CPUs and I/O priority."""
-    import platform
-
     state: dict[str, Any] = {
         name: resource.getrlimit(getattr(resource, name))
         for name in sorted(dir(resource)) if name.startswith("RLIMIT_")}
     state["nice"] = os.getpriority(os.PRIO_PROCESS, 0)
     state["scheduler"] = (os.sched_getscheduler(0), os.sched_getparam(0).sched_priority)
     state["cpus"] = sorted(os.sched_getaffinity(0))
-    number = _IOPRIO_GET.get(platform.machine())
-    if number is not None:
-        state["io priority"] = libc.syscall(number, 1, 0)  # IOPRIO_WHO_PROCESS, itself
+    if _IOPRIO_GET is not None:
+        state["io priority"] = libc.syscall(_IOPRIO_GET, 1, 0)  # IOPRIO_WHO_PROCESS, itself
     return state
 
 
@@ -1014,12 +1014,9 @@ def _keys() -> list[str]:
 
 def _clear_keyrings(libc: Any) -> None:
     """Empty the user's keyrings (a child's session keyring is its own, see _child)."""
-    import platform
-
-    number = _KEYCTL.get(platform.machine())
-    if number is not None:
+    if _KEYCTL is not None:
         for keyring in (-4, -5):  # KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING
-            libc.syscall(number, 7, keyring)  # KEYCTL_CLEAR
+            libc.syscall(_KEYCTL, 7, keyring)  # KEYCTL_CLEAR
 
 
 def _ipc_ids(kind: str) -> list[int]:

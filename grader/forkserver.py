@@ -5,8 +5,8 @@ submission, most of a batch grade. A ``ForkServer`` starts one sandbox (bubblewr
 as ``SandboxRunner`` starts a worker) whose process imports torch and then never runs student
 code: for each submission it forks a child that serves that submission alone, over pipes
 made for it. When the submission is done, ``reap`` has the server kill every other process
-in the sandbox's PID namespace and empty the folders a submission can write to (its home,
-/tmp, /dev/shm) and System V IPC; POSIX message queues cannot be created at all. Anything
+in the sandbox's PID namespace and put back everything a submission could change (below);
+POSIX message queues cannot be created at all. Anything
 unexpected (a reply that is late, malformed or not clean, a dead server) discards the whole
 sandbox: the next submission gets a new one.
 

@@ -252,8 +252,6 @@ class SandboxRunner:
         self._cgroup = _pids_cgroup(self.token, self.max_processes)
         if self._cgroup is not None and "processes" not in self.isolation:
             self.isolation += f", at most {self.max_processes} processes (cgroup)"
-        child_read, parent_write = os.pipe()
-        parent_read, child_write = os.pipe()
         env = {
             "PATH": "/usr/bin:/bin",
             "HOME": str(home),
@@ -271,12 +269,14 @@ class SandboxRunner:
                 env[key] = os.environ[key]
         stdout = open(self._dir / "stdout.txt", "wb")
         stderr = open(self._dir / "stderr.txt", "wb")
-        command = [sys.executable, "-I", str(runtime / "_worker.py"), str(child_read),
-                   str(child_write)]
-        fds: tuple[int, ...] = (child_read, child_write)
-        if control_fd is not None:
-            command[3:] = ["--fork-server", str(control_fd)]
-            fds = (control_fd,)
+        if control_fd is None:  # a worker: its two pipes
+            child_read, parent_write = os.pipe()
+            parent_read, child_write = os.pipe()
+            fds: tuple[int, ...] = (child_read, child_write)
+            worker_args = [str(child_read), str(child_write)]
+        else:  # a fork server: its control socket
+            fds, worker_args = (control_fd,), ["--fork-server", str(control_fd)]
+        command = [sys.executable, "-I", str(runtime / "_worker.py"), *worker_args]
         if self.use_bwrap:
             command = self._bwrap_args(runtime, home, as_pid_1=control_fd is not None) \
                 + command
@@ -289,9 +289,11 @@ class SandboxRunner:
         finally:
             stdout.close()
             stderr.close()
-            os.close(child_read)
-            os.close(child_write)
-        self._to_child, self._from_child = parent_write, parent_read
+            if control_fd is None:
+                os.close(child_read)
+                os.close(child_write)
+        if control_fd is None:
+            self._to_child, self._from_child = parent_write, parent_read
         self.starts += 1
 
     def _bwrap_args(self, runtime: Path, home: Path, as_pid_1: bool = False) -> list[str]:

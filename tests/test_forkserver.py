@@ -24,6 +24,7 @@ from grader.engine import grade, sandbox_runner
 from grader.errors import StudentException, SubmissionError
 from grader.forkserver import ForkServer
 from grader.sandbox import SandboxRunner, bwrap_available, runner_settings
+from tests.test_batch import read_csv
 from tests.zoo import HOSTILE
 
 pytestmark = [pytest.mark.slow,
@@ -323,7 +324,7 @@ def test_a_batch_grades_the_same_with_and_without_the_fork_server(tmp_path: Path
         out[forked] = tmp_path / f"grades-{forked}.csv"
         run_batch(subs, out[forked], Plan(("lstm_cell", "lstm"), FAST, fork_server=forked),
                   jobs=2)
-    rows = {forked: {r["id"]: r for r in _read_csv(out[forked])} for forked in out}
+    rows = {forked: {r["id"]: r for r in read_csv(out[forked])} for forked in out}
     assert rows[True].keys() == {"alice", "bob", "mallory", "trent", "eve", "carol"}
     for sub_id, row in rows[False].items():
         assert {k: v for k, v in rows[True][sub_id].items() if k != "seconds"} == \
@@ -335,12 +336,6 @@ def test_a_batch_grades_the_same_with_and_without_the_fork_server(tmp_path: Path
     assert rows[True]["trent"]["status"] == "load_error"
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    import csv
-
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
 
 def test_a_batch_says_when_its_shared_sandbox_was_discarded(tmp_path: Path, capfd) -> None:
     from grader.batch import Plan, run_batch
@@ -350,7 +345,7 @@ def test_a_batch_says_when_its_shared_sandbox_was_discarded(tmp_path: Path, capf
     (subs / "a_mover.py").write_bytes((FILES / "moves_the_grader_folder.py").read_bytes())
     (subs / "b_correct.py").write_bytes((ROOT / "examples" / "my_lstm.py").read_bytes())
     run_batch(subs, tmp_path / "grades.csv", Plan(("lstm_cell",), FAST), jobs=1)
-    rows = {r["id"]: r for r in _read_csv(tmp_path / "grades.csv")}
+    rows = {r["id"]: r for r in read_csv(tmp_path / "grades.csv")}
     assert rows["b_correct"]["score"] == rows["b_correct"]["max_score"]  # a new sandbox
     err = capfd.readouterr().err
     assert "discarded after a_mover.py" in err and "not clean" in err
