@@ -126,11 +126,7 @@ class ForkServer:
         if self._sock is None:
             raise ForkServerError(f"{request['op']}: the fork server is gone ({self.last_error})")
         try:
-            if not self._ready:
-                ready = self._receive(float(self.settings.get("start_timeout", 60.0)))
-                if not ready.get("ready"):
-                    raise ForkServerError(f"did not start: {ready.get('error', ready)}")
-                self._ready = True
+            self._await_ready()
             self._seq += 1
             socket.send_fds(self._sock, [json.dumps({**request, "seq": self._seq}).encode()],
                             fds or [])
@@ -148,6 +144,24 @@ class ForkServer:
                 f"{request['op']}: {type(exc).__name__}: {exc}")
             self.discard(str(why))
             raise why from None
+
+    def ready(self) -> None:
+        """Wait until the started server has imported torch and can fork; ForkServerError
+        (and the sandbox discarded) if it could not."""
+        if self._sock is None:
+            raise ForkServerError(f"the fork server is not running ({self.last_error})")
+        try:
+            self._await_ready()
+        except (OSError, ValueError, ForkServerError) as exc:
+            self.discard(f"did not start: {type(exc).__name__}: {exc}")
+            raise ForkServerError(self.last_error) from None
+
+    def _await_ready(self) -> None:
+        if not self._ready:
+            ready = self._receive(float(self.settings.get("start_timeout", 60.0)))
+            if not ready.get("ready"):
+                raise ForkServerError(f"did not start: {ready.get('error', ready)}")
+            self._ready = True
 
     def _receive(self, timeout: float) -> dict[str, Any]:
         assert self._sock is not None

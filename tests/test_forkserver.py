@@ -246,6 +246,10 @@ def test_when_the_server_fails_the_submission_gets_a_fresh_worker_and_is_told(se
     from grader.forkserver import NOTE
 
     server.start()
+    # Ready first: bubblewrap arms its child's parent-death signal while starting, and a
+    # kill before that leaves the server running (then only the marker sweep at its
+    # discard would stop it), which is not the failure this test is about.
+    server.ready()
     assert server.host is not None and server.host._proc is not None
     server.host._proc.kill()  # the sandbox dies before it could fork anything
     runner, replies = _run(server, "probe.py")
