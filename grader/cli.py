@@ -17,8 +17,8 @@ from grader import __version__
 from grader.config import GradeConfig
 from grader.errors import ConfigError
 from grader.files import atomic_write
-from grader.i18n import LANGS
-from grader.reports.formats import FORMAT_NAMES
+from grader.i18n import DEFAULT_LANG, LANGS
+from grader.reports.formats import DEFAULT_FORMAT, FORMAT_NAMES, get_format
 from grader.results import GradeReport
 
 if TYPE_CHECKING:
@@ -69,9 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(grade)
     grade.add_argument("--out", type=Path, default=Path("results.json"),
                        help="where to write results.json (default ./results.json)")
-    grade.add_argument("--format", choices=FORMAT_NAMES,
-                       default="gradescope",
-                       help="results format: gradescope (default), prairielearn or junit")
+    grade.add_argument("--format", choices=FORMAT_NAMES, default=DEFAULT_FORMAT,
+                       help=f"results format: {', '.join(FORMAT_NAMES)} (default "
+                            f"{DEFAULT_FORMAT})")
     demo = sub.add_parser("demo", help="grade the bundled example and show the report")
     demo.add_argument("--out", type=Path, default=None,
                       help="also write the example's results.json here")
@@ -147,7 +147,7 @@ def _main(argv: list[str] | None, spare: Any) -> int:
     from grader.i18n import Msg, tr
 
     args = build_parser().parse_args(argv)
-    lang = getattr(args, "lang", None) or "en"
+    lang = getattr(args, "lang", None) or DEFAULT_LANG
     try:
         return _dispatch(args, spare)
     except ConfigError as exc:
@@ -198,8 +198,6 @@ def _dispatch(args: argparse.Namespace, spare: Any = None) -> int:
     if args.command == "grade":
         report = grade(args.path, exercises, _config(args, rubric),
                        runner_factory=_runner_factory(spare))
-        from grader.reports.formats import get_format
-
         _write_atomic(args.out, report, get_format(args.format).render)
         for line in _write_html(args.html, report):
             print(line)

@@ -4,6 +4,7 @@
 
     GraderError
     ├── ConfigError            the instructor's or user's configuration is wrong (exit 2)
+    │   └── UnreadableNotebook a .ipynb nbformat cannot read (when grading: a failed load)
     └── SubmissionError        the submission misbehaved: becomes a score and feedback
         ├── StudentException   its code raised (syntax, import, constructor, forward...)
         ├── WorkerCrashed      its process died (segfault, sys.exit, memory...)

@@ -512,10 +512,7 @@ def _hide_args(paths: tuple[str, ...]) -> list[str]:
     """bubblewrap arguments that show ``paths`` empty: an empty tmpfs over a folder,
     /dev/null over a file. Skipped: what does not exist, what /tmp's tmpfs hides already,
     and a folder holding the interpreter (the worker could not start)."""
-    import site
-
-    needed = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
-                                          *site.getsitepackages())]
+    needed = _interpreter_dirs()
     args: list[str] = []
     for raw in paths:
         path = Path(raw).resolve()
@@ -529,15 +526,19 @@ def _hide_args(paths: tuple[str, ...]) -> list[str]:
     return args
 
 
-def _interpreter_dirs_under(top: str) -> list[str]:
-    """Folders the worker's interpreter needs (prefixes, site-packages) that lie under ``top``."""
+def _interpreter_dirs() -> list[Path]:
+    """Folders the worker's interpreter needs (prefixes, site-packages), resolved."""
     import site
 
     candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix,
                   str(Path(sys.executable).resolve().parent.parent),
                   *site.getsitepackages()}
-    inside = sorted({str(Path(p).resolve()) for p in candidates
-                     if Path(p).exists() and str(Path(p).resolve()).startswith(top + "/")})
+    return [Path(p).resolve() for p in candidates if Path(p).exists()]
+
+
+def _interpreter_dirs_under(top: str) -> list[str]:
+    """Folders the worker's interpreter needs that lie under ``top``."""
+    inside = sorted({str(p) for p in _interpreter_dirs() if str(p).startswith(top + "/")})
     # Keep only outermost folders: a nested bind would be redundant.
     return [p for p in inside if not any(p != q and p.startswith(q + "/") for q in inside)]
 
@@ -596,11 +597,12 @@ def _kill_group(proc: subprocess.Popen[bytes], grace: bool = True) -> None:
         pgid = os.getpgid(proc.pid)
     except ProcessLookupError:
         pgid = None
-    try:
-        if not grace:
-            raise subprocess.TimeoutExpired("worker", 0)
-        proc.wait(timeout=0.5)  # its requests pipe is closed: a healthy worker exits now
-    except subprocess.TimeoutExpired:
+    if grace:
+        try:
+            proc.wait(timeout=0.5)  # its requests pipe is closed: a healthy worker exits now
+        except subprocess.TimeoutExpired:
+            pass
+    if proc.poll() is None:
         try:
             if pgid is not None:
                 os.killpg(pgid, signal.SIGTERM)

@@ -85,7 +85,11 @@ class Job:
     source: str = ""                # trusted code, graded in process (reference, mistake)
     path: str = ""                  # an untrusted submission, graded in the sandbox
     expect: Expectation | None = None
-    category: str = ""              # the category that must take points from a mistake
+
+    @property
+    def category(self) -> str:
+        """The category that must take points from a mistake ("" for other jobs)."""
+        return _target(self.exercises[0]) if self.kind == "mistake" else ""
 
 
 @dataclass
@@ -164,8 +168,7 @@ def jobs_for(exercises: Iterable[str], submissions: Path | None = None) -> list[
     for name in exercises:
         jobs.append(Job("reference", "reference", (name,), source=_reference_source(name)))
         for m in for_exercise(name):
-            jobs.append(Job("mistake", m.id, (name,), source=_mistake_source(name, m.id),
-                            category=_target(name)))
+            jobs.append(Job("mistake", m.id, (name,), source=_mistake_source(name, m.id)))
     if submissions is not None:
         jobs.extend(read_expectations(submissions, exercises))
     return jobs

@@ -299,9 +299,11 @@ def test_check_and_grade_with_lang_es_speak_spanish(
     assert "**Falla:**" in forward["output"] and "Pista:" in forward["output"]
 
 
-@pytest.mark.slow  # cli.main pre-starts a sandboxed worker before it finds the file missing
 def test_a_missing_file_is_reported_in_the_language_asked_for(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # No pre-started worker (it would import torch in a sandbox for a file that is missing).
+    monkeypatch.setattr(cli, "_prestart", lambda argv: None)
     missing = tmp_path / "mi_lstm.py"
     assert cli.main(["check", str(missing), "--lang", "es"]) == cli.ExitCode.USAGE_ERROR
     assert "no hay ningún archivo de entrega en" in capsys.readouterr().err

@@ -73,7 +73,6 @@ def test_a_runtime_error_in_a_notebook_points_to_its_cell(tmp_path: Path) -> Non
     assert 'File "lstm.ipynb", cell 3, line' in forward.traceback
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("content", ["{not json", '{"cells": 3}', ""])
 def test_a_damaged_notebook_gets_a_full_report_with_no_points(tmp_path: Path,
                                                                content: str) -> None:
