@@ -1,13 +1,15 @@
 """The worker: the only process in which a submission's code runs.
 
-It serves a narrow request protocol (load, build, set_params, call) over two pipes whose file
-descriptors come on the command line. It imports no grading logic, no reference and no
-Hypothesis: it computes what the grader asks for, on inputs the grader chose, and sends back
-plain tensors. The grader never trusts anything here beyond "these are the numbers the
-submission produced".
+It serves a narrow request protocol (load, build, set_params, call) over two pipes (its stdin
+and stdout; a forked worker's come from the fork server). It imports no grading logic, no
+reference and no Hypothesis: it computes what the grader asks for, on inputs the grader
+chose, and sends back plain tensors. The grader never trusts anything here beyond "these are
+the numbers the submission produced".
 
-Run by the sandbox as ``python -I _worker.py READ_FD WRITE_FD SUBMISSION_NAME`` from a fresh
-temporary directory that also holds a copy of ``protocol.py`` (as ``_lstm_grader_protocol``).
+Run by the sandbox as ``python -I _worker.py`` (requests on stdin, replies on stdout, what the
+submission prints on stderr) from a fresh temporary directory that also holds a copy of
+``protocol.py`` (as ``_lstm_grader_protocol``). Nothing here imports a POSIX-only module at
+import time: the same worker serves on Linux, macOS and Windows.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import math
 import os
 import platform
 import re
-import resource
 import signal
 import socket
 import stat
@@ -620,8 +621,51 @@ def _serve(protocol: Any, read_fd: int, write_fd: int) -> int:
         except EOFError:
             return 0
         reply, out = handler.handle(header, tensors)
+        # The request's id comes back with its reply: the grader then notices a stream that
+        # is out of step (a reply left over, or one it never asked for).
+        reply["seq"] = header.get("seq")
         protocol.write_message(write_fd, reply, out)
         _flush_output()
+
+
+def _take_stdio() -> tuple[int, int]:
+    """The protocol's pipes are this process's stdin and stdout (what every OS can give a
+    child); they move to descriptors of their own, not inherited by the submission's
+    children, and the submission's stdout joins its stderr (the grader's capture pipe)."""
+    read_fd, write_fd = os.dup(0), os.dup(1)  # not inheritable (PEP 446)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    return read_fd, write_fd
+
+
+def _die_with_parent() -> None:
+    """This worker ends when the grader that started it does, even in the middle of the
+    submission's code: a parent-death SIGKILL on Linux (checked against the grader's pid
+    afterwards, in case it died first), and everywhere a watchdog thread."""
+    expected = int(os.environ.get("LSTM_GRADER_PARENT", "0") or 0)
+    if sys.platform.startswith("linux") and os.environ.get("LSTM_GRADER_PORTABLE") != "1":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if expected and os.getppid() != expected:
+        os._exit(70)  # the grader is already gone
+    threading.Thread(target=_watch_parent, args=(expected,), daemon=True,
+                     name="lstm-grader-watchdog").start()
+
+
+def _watch_parent(expected: int) -> None:
+    if os.name == "nt":  # a parent's pid is not reused while its handle is held
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x00100000, False, expected)  # SYNCHRONIZE
+        if handle:
+            kernel32.WaitForSingleObject(handle, 0xFFFFFFFF)  # INFINITE
+            os._exit(70)
+        return
+    parent = os.getppid()  # under bubblewrap, its init: gone only with the whole sandbox
+    while os.getppid() == parent:
+        time.sleep(0.25)
+    os._exit(70)
 
 
 def _flush_output() -> None:
@@ -635,10 +679,11 @@ def _flush_output() -> None:
 
 
 def main(argv: list[str]) -> int:
-    protocol = _prepare()
-    if argv[1] == "--fork-server":
-        return _ForkServer(protocol, int(argv[2])).run()
-    return _serve(protocol, int(argv[1]), int(argv[2]))
+    if argv[1:2] == ["--fork-server"]:
+        return _ForkServer(_prepare(), int(argv[2])).run()
+    read_fd, write_fd = _take_stdio()
+    _die_with_parent()
+    return _serve(_prepare(), read_fd, write_fd)
 
 
 # -- fork server ------------------------------------------------------------------------------
@@ -680,6 +725,8 @@ class _ForkServer:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         # POSIX message queues cannot be listed without mounting their file system: none may
         # be created, so none can outlive a submission.
+        import resource
+
         resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
         # Without these the cleanup could not know the sandbox is as it was.
         required = {os.environ.get("HOME", ""), "/tmp", "/dev"}
@@ -978,6 +1025,8 @@ _KEYCTL = {"x86_64": 250, "aarch64": 219}.get(platform.machine())
 
 def _process_state(libc: Any) -> dict[str, Any]:
     """This process's limits, priority, scheduling, CPUs and I/O priority."""
+    import resource
+
     state: dict[str, Any] = {
         name: resource.getrlimit(getattr(resource, name))
         for name in sorted(dir(resource)) if name.startswith("RLIMIT_")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 
 from grader.errors import ConfigError
@@ -47,7 +48,11 @@ class GradeConfig:
     cpu_limit_s: int = 900        # CPU seconds for one worker process (RLIMIT_CPU)
     max_processes: int = 64       # processes and threads of the worker (a pids cgroup, if any)
     notebook_all_cells: bool = False  # run every code cell of a notebook, not only definitions
-    sandbox: str = "auto"         # "auto": bubblewrap when usable; "bwrap": required; "none"
+    # "auto": every layer the platform offers (bubblewrap when usable); "bwrap": required;
+    # "none": no bubblewrap; "portable": the portable core alone, as on a platform without
+    # any layer (Windows), to test it on Linux. Default: $LSTM_GRADER_SANDBOX, else "auto".
+    sandbox: str = field(default_factory=lambda: os.environ.get("LSTM_GRADER_SANDBOX")
+                         or "auto")
     only_visible: bool = False    # students' local checks see visible checks only
     # Per-check points, visibility and on/off from a rubric (grader/rubric.py); an
     # exercise-specific setting ("lstm_cell/...") wins over a check-wide one.
@@ -92,8 +97,9 @@ class GradeConfig:
         if self.memory_limit_mb < 1024:
             raise ConfigError(f"memory_limit_mb must be at least 1024 (importing torch needs "
                               f"about 1 GiB of address space), got {self.memory_limit_mb}")
-        if self.sandbox not in ("auto", "bwrap", "none"):
-            raise ConfigError(f"sandbox must be 'auto', 'bwrap' or 'none', got {self.sandbox!r}")
+        if self.sandbox not in ("auto", "bwrap", "none", "portable"):
+            raise ConfigError(f"sandbox must be 'auto', 'bwrap', 'none' or 'portable', got "
+                              f"{self.sandbox!r} (from the rubric or $LSTM_GRADER_SANDBOX)")
         if self.max_size < 2:
             raise ConfigError("max_size must be at least 2 (hidden_size 1 hides gate-order "
                               "bugs)")

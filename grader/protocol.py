@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import struct
-import time
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -40,6 +39,10 @@ class ProtocolError(Exception):
     """A message that does not follow the wire format (garbage, truncated, too large)."""
 
 
+class TooLarge(ProtocolError):
+    """A message larger than its reader allows (announced, not yet read)."""
+
+
 def encode(header: dict[str, Any], tensors: Tensors | None = None) -> bytes:
     tensors = tensors or {}
     meta = []
@@ -58,19 +61,20 @@ def encode(header: dict[str, Any], tensors: Tensors | None = None) -> bytes:
     return _PREFIX.pack(MAGIC, len(body)) + body + b"".join(blobs)
 
 
-def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
-    chunks = []
-    while n:
-        if deadline is not None:
-            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                raise TimeoutError("no complete message before the deadline")
-        chunk = os.read(fd, min(n, 1 << 20))
-        if not chunk:
-            raise EOFError("the other side closed the connection")
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
+def _fd_reader(fd: int) -> Callable[[int], bytes]:
+    """Blocking reads of exactly n bytes from a file descriptor (the worker's side)."""
+
+    def read_exact(n: int) -> bytes:
+        chunks = []
+        while n:
+            chunk = os.read(fd, min(n, 1 << 20))
+            if not chunk:
+                raise EOFError("the other side closed the connection")
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    return read_exact
 
 
 def write_message(fd: int, header: dict[str, Any], tensors: Tensors | None = None) -> None:
@@ -80,26 +84,30 @@ def write_message(fd: int, header: dict[str, Any], tensors: Tensors | None = Non
         data = data[written:]
 
 
-def read_message(fd: int, max_bytes: int = 1 << 30, deadline: float | None = None
+def read_message(source: int | Callable[[int], bytes], max_bytes: int = 1 << 30
                  ) -> tuple[dict[str, Any], Tensors]:
-    """Read one message.
+    """Read one message from a file descriptor, or from ``source(n)`` returning n bytes.
 
-    Raises EOFError when the peer is gone, ProtocolError on garbage and TimeoutError when
-    ``deadline`` (a ``time.monotonic()`` value) passes first.
+    ``max_bytes`` bounds the whole message (header and tensors) and is checked against what
+    the header announces before anything more is read, so a forged header cannot make this
+    process allocate what it claims. Raises EOFError when the peer is gone, ProtocolError on
+    garbage, TooLarge past ``max_bytes``; ``source`` may raise its own timeout.
     """
-    magic, length = _PREFIX.unpack(_read_exact(fd, _PREFIX.size, deadline))
+    read_exact = _fd_reader(source) if isinstance(source, int) else source
+    magic, length = _PREFIX.unpack(read_exact(_PREFIX.size))
     if magic != MAGIC:
         raise ProtocolError("reply does not start with the protocol's magic bytes")
     if length > max_bytes:
-        raise ProtocolError(f"header of {length} bytes exceeds the limit of {max_bytes}")
+        raise TooLarge(f"a header of {length} bytes, more than the {max_bytes} bytes this "
+                       f"request can return")
     try:
-        header = json.loads(_read_exact(fd, length, deadline))
+        header = json.loads(read_exact(length))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProtocolError(f"header is not valid JSON: {exc}") from None
     if not isinstance(header, dict) or not isinstance(header.get("_tensors"), list):
         raise ProtocolError("header is not an object with a tensor list")
-    tensors: Tensors = {}
-    total = 0
+    parts = []
+    total = length
     for meta in header.pop("_tensors"):
         try:
             name, dtype = str(meta["name"]), DTYPES[meta["dtype"]]
@@ -107,15 +115,21 @@ def read_message(fd: int, max_bytes: int = 1 << 30, deadline: float | None = Non
             nbytes = int(meta["nbytes"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ProtocolError(f"bad tensor description {meta!r}: {exc}") from None
-        total += nbytes
         numel = 1
         for s in shape:
             if s < 0:
                 raise ProtocolError(f"negative dimension in {meta!r}")
             numel *= s
-        if total > max_bytes or numel * torch.empty((), dtype=dtype).element_size() != nbytes:
-            raise ProtocolError(f"tensor {name!r}: size does not match its shape or is too large")
-        raw = _read_exact(fd, nbytes, deadline)
+        if numel * torch.empty((), dtype=dtype).element_size() != nbytes:
+            raise ProtocolError(f"tensor {name!r}: size does not match its shape")
+        total += nbytes
+        parts.append((name, dtype, shape, nbytes))
+    if total > max_bytes:  # checked on the announced sizes, before reading any of them
+        raise TooLarge(f"a reply of {total} bytes, more than the {max_bytes} bytes this "
+                       f"request can return")
+    tensors: Tensors = {}
+    for name, dtype, shape, nbytes in parts:
+        raw = read_exact(nbytes)
         if nbytes:
             flat = torch.frombuffer(bytearray(raw), dtype=dtype)
         else:

@@ -1,9 +1,16 @@
 """Parent side of the sandbox: starts and owns the worker process that runs student code.
 
-The worker is a fresh interpreter (``python -I``) started in an empty temporary directory
-with a scrubbed environment, in its own process group, talking over two private pipes. Every
-request has a timeout; on a timeout the whole process group is killed. A crash, hang or
-garbage reply raises a ``SubmissionError`` and the next request starts a new worker.
+One portable core, the same on Linux, macOS and Windows (``grader.portable``): the worker is
+a fresh interpreter (``python -I``) started in an empty temporary directory with a scrubbed
+environment, talking over its stdin and stdout; what it prints goes to a capture pipe. Every
+request and every write has a deadline; at the end, or on a timeout, the worker's whole
+process tree is killed. A crash, hang or garbage reply raises a ``SubmissionError`` and the
+next request starts a new worker.
+
+Layered on top where the platform offers them (``isolation`` says which applied): bubblewrap,
+resource limits, a user change, a pids cgroup, a process group, a parent-death signal and the
+fork server. ``sandbox = "portable"`` turns all of them off, which is how the portable core is
+tested on Linux.
 
 ``InProcessRunner`` is the replaceable boundary for the grader's own tests: it serves the same
 requests with the worker's ``Handler`` in this process, for *trusted* submissions only.
@@ -13,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -23,6 +29,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from grader import portable
 from grader.errors import StudentException, WorkerCrashed, WorkerGarbage, WorkerTimeout
 from grader.forkserver import ForkedWorker
 
@@ -35,6 +42,13 @@ if TYPE_CHECKING:
 
 _HERE = Path(__file__).resolve().parent
 _NOBODY = 65534
+SANDBOXES = ("auto", "bwrap", "none", "portable")
+
+# Replies: room for a header, plus what a request's tensors can legitimately come back as
+# when its caller gives no bound of its own; and all replies to one submission together.
+REPLY_FLOOR = 8 << 20
+REPLY_FACTOR = 16
+REPLY_BUDGET = 1 << 30
 
 
 def _hidden_dirs() -> list[Path]:
@@ -54,6 +68,8 @@ _bwrap_ok: bool | None = None
 def bwrap_available() -> bool:
     """Whether bubblewrap is installed *and* allowed here (some containers forbid it)."""
     global _bwrap_ok
+    if not portable.LINUX:
+        return False
     if _bwrap_ok is None:
         exe = shutil.which("bwrap")
         if exe is None:
@@ -72,7 +88,7 @@ def bwrap_available() -> bool:
 
 def _user_args() -> list[str]:
     # As root (autograder containers), the worker runs as nobody in a user namespace.
-    if os.geteuid() == 0:
+    if portable.euid() == 0:
         return ["--unshare-user", "--uid", str(_NOBODY), "--gid", str(_NOBODY)]
     return []
 
@@ -104,7 +120,8 @@ class Runner(Protocol):
     isolation: str
 
     def request(self, header: dict[str, Any], tensors: Tensors | None = None,
-                timeout: float | None = None) -> tuple[dict[str, Any], Tensors]: ...
+                timeout: float | None = None, max_reply: int | None = None
+                ) -> tuple[dict[str, Any], Tensors]: ...
 
     def restart(self) -> None: ...
 
@@ -119,43 +136,81 @@ def _raise_for_error(header: dict[str, Any]) -> None:
         raise StudentException(error)
 
 
+def _limits(memory_mb: int, file_mb: int, cpu_s: int) -> tuple[dict[str, tuple[int, int]],
+                                                                list[str]]:
+    """The resource limits this platform has, by name (``RLIMIT_...``: (which, value)), and
+    the names of those it lacks (macOS: no message-queue limit; Windows: none at all)."""
+    try:
+        import resource
+    except ImportError:
+        return {}, ["all (no resource module)"]
+    wanted = {
+        "RLIMIT_AS": memory_mb << 20,
+        "RLIMIT_FSIZE": file_mb << 20,
+        "RLIMIT_CPU": cpu_s,
+        "RLIMIT_CORE": 0,
+        "RLIMIT_NOFILE": 256,
+        # No POSIX message queues: a fork server could not list them to clean them up.
+        "RLIMIT_MSGQUEUE": 0,
+    }
+    have, missing = {}, []
+    for name, value in wanted.items():
+        which = getattr(resource, name, None)
+        if which is None:
+            missing.append(name)
+        else:
+            have[name] = (which, value)
+    return have, missing
+
+
 class SandboxRunner:
     """Runs the submission in a separate worker process, restarting it after a failure."""
 
-    isolation = "subprocess (python -I, scrubbed environment, own process group, rlimits)"
-    _BASE = "python -I, scrubbed environment, resource limits"
+    isolation = "separate worker process"
+    _BASE = ("separate worker process (python -I, scrubbed environment, request timeouts, "
+             "process tree killed at the end)")
 
     def __init__(self, load_header: dict[str, Any], *, request_timeout: float = 60.0,
                  start_timeout: float = 60.0, threads: int = 1, memory_limit_mb: int = 4096,
                  file_limit_mb: int = 64, cpu_limit_s: int = 900, sandbox: str = "auto",
                  max_processes: int = 64, server: ForkServer | None = None,
-                 hide: tuple[str, ...] = ()) -> None:
-        if sandbox not in ("auto", "bwrap", "none"):
-            raise ValueError(f"sandbox must be auto, bwrap or none, got {sandbox!r}")
+                 hide: tuple[str, ...] = (), reply_budget: int = REPLY_BUDGET) -> None:
+        if sandbox not in SANDBOXES:
+            raise ValueError(f"sandbox must be one of {', '.join(SANDBOXES)}, got {sandbox!r}")
         if sandbox == "bwrap" and not bwrap_available():
             from grader.errors import ConfigError
 
             raise ConfigError("sandbox = 'bwrap' was asked for but bubblewrap is not installed "
                               "or not permitted here; install it (Debian: apt-get install "
                               "bubblewrap) or use sandbox = 'auto'")
-        self.use_bwrap = sandbox != "none" and bwrap_available()
-        self.drop_to_nobody = (not self.use_bwrap and os.geteuid() == 0
-                               and _nobody_can_run_python())
-        if self.use_bwrap:
-            who = ", as nobody in a user namespace" if os.geteuid() == 0 else ""
-            self.isolation = (f"bubblewrap (read-only system, no network, private /tmp and "
-                              f"PIDs, grader files hidden{who}); {self._BASE}")
+        # The portable core alone: what a platform with none of the layers below gets.
+        self.portable_only = sandbox == "portable"
+        self.use_bwrap = sandbox in ("auto", "bwrap") and bwrap_available()
+        root = portable.euid() == 0
+        # The user the worker runs as, when it is changed before exec (POSIX, as root).
+        self.run_as: int | None = None
+        if not self.use_bwrap and not self.portable_only and root and _nobody_can_run_python():
+            self.run_as = _NOBODY
+        self.drop_to_nobody = self.run_as == _NOBODY
+        self.limits, self._no_limits = ({}, []) if self.portable_only else _limits(
+            memory_limit_mb, file_limit_mb, cpu_limit_s)
+        self.limits_refused: list[str] = []  # limits the system refused (set at the spawn)
+        self.file_limit_mb = file_limit_mb
+        parts = [self._BASE]
+        if self.portable_only:
+            parts.append("portable runner forced: no bubblewrap, resource limits, user change, "
+                         "cgroup, process group or parent-death signal")
+        elif self.use_bwrap:
+            who = ", as nobody in a user namespace" if root else ""
+            parts.append(f"bubblewrap (read-only system, no network, private /tmp and PIDs, "
+                         f"grader files hidden{who})")
         elif self.drop_to_nobody:
-            self.isolation = f"subprocess as user nobody; {self._BASE}"
-        else:
-            root = " (running as root: could not drop privileges)" if os.geteuid() == 0 else ""
-            self.isolation = f"subprocess{root}; {self._BASE}"
+            parts.append("as user nobody")
+        elif root:
+            parts.append("running as root: could not drop privileges")
+        self._parts = parts
         # A fork server (grader.forkserver) forks this runner's workers when there is one.
         self.server = server if server is not None and self.use_bwrap else None
-        if self.server is not None:
-            from grader.forkserver import NOTE
-
-            self.isolation += f"; {NOTE}"
         # More paths the sandbox must not show (batch: the class's files and results).
         self.hide = tuple(hide)
         self.token = os.urandom(8).hex()
@@ -163,24 +218,38 @@ class SandboxRunner:
         self._cgroup: Path | None = None
         self.captured: list[str] = []  # what the submission printed, per worker (capped)
         self.load_header = load_header
-        self.limits = {
-            resource.RLIMIT_AS: memory_limit_mb << 20,
-            resource.RLIMIT_FSIZE: file_limit_mb << 20,
-            resource.RLIMIT_CPU: cpu_limit_s,
-            resource.RLIMIT_CORE: 0,
-            resource.RLIMIT_NOFILE: 256,
-            # No POSIX message queues: a fork server could not list them to clean them up.
-            resource.RLIMIT_MSGQUEUE: 0,
-        }
         self.request_timeout = request_timeout
         self.start_timeout = start_timeout
         self.threads = threads
         self.load_reply: dict[str, Any] | None = None
         self._proc: subprocess.Popen[bytes] | ForkedWorker | None = None
         self._dir: Path | None = None
-        self._to_child = self._from_child = -1
+        self._channel: portable.Channel | None = None
+        self._output: portable.OutputCapture | None = None
         self._loaded = False  # whether load_header was sent to the current process
+        self._seq = 0
+        self.reply_budget = reply_budget
+        self.reply_bytes = 0  # all replies to this submission so far
         self.starts = 0
+        self._describe()
+
+    def _describe(self) -> None:
+        """``isolation``: what applied to this runner's workers, in words."""
+        parts = list(self._parts)
+        if self.limits:
+            parts.append("resource limits")
+        not_applied = [*self._no_limits, *self.limits_refused]
+        if not_applied and not self.portable_only:
+            parts.append(f"limits not applied here: {', '.join(not_applied)}")
+        if self._cgroup is not None:
+            parts.append(f"at most {self.max_processes} processes (cgroup)")
+        if not self.portable_only and portable.LINUX:
+            parts.append("dies with the grader (parent-death signal)")
+        if self.server is not None:
+            from grader.forkserver import NOTE
+
+            parts.append(NOTE)
+        self.isolation = "; ".join(parts)
 
     # -- life cycle -----------------------------------------------------------------------
     def prestart(self) -> None:
@@ -201,13 +270,13 @@ class SandboxRunner:
         if self._proc is None:
             self._spawn()
         self._loaded = True
-        reply, _ = self._exchange(self.load_header, None, self.start_timeout)
+        reply, _ = self._exchange(self.load_header, None, self.start_timeout, None)
         self.load_reply = reply
         _raise_for_error(reply)
 
     def _spawn(self) -> None:
         if self.server is not None:
-            from grader.forkserver import NOTE, ForkServerError
+            from grader.forkserver import ForkServerError
 
             try:
                 self._spawn_forked(self.server)
@@ -215,20 +284,22 @@ class SandboxRunner:
             except ForkServerError:
                 # Discarded by the server; this submission gets a fresh worker of its own.
                 self.server = None
-                self.isolation = self.isolation.replace(f"; {NOTE}", "")
+                self._describe()
         self._spawn_process()
 
+    def _output_pipe(self) -> int:
+        """A capture pipe for what the worker prints; returns its write end."""
+        read_end, write_end = os.pipe()
+        self._output = portable.OutputCapture(read_end, limit=self.file_limit_mb << 20)
+        return write_end
+
     def _spawn_forked(self, server: ForkServer) -> None:
-        self._dir = Path(tempfile.mkdtemp(prefix="lstm-grader-worker-"))
+        out = self._output_pipe()
         try:
-            with open(self._dir / "stdout.txt", "wb") as out, \
-                    open(self._dir / "stderr.txt", "wb") as err:
-                pid, self._to_child, self._from_child = server.spawn(out.fileno(),
-                                                                     err.fileno())
-        except BaseException:
-            shutil.rmtree(self._dir, ignore_errors=True)
-            self._dir = None
-            raise
+            pid, to_child, from_child = server.spawn(out, out)
+        finally:
+            os.close(out)
+        self._channel = portable.Channel(from_child, to_child)
         self._proc = ForkedWorker(server, pid)
         self.starts += 1
 
@@ -239,62 +310,84 @@ class SandboxRunner:
 
     def _spawn_process(self, control_fd: int | None = None) -> None:
         # <dir>/runtime: the worker's code (read-only in bwrap); <dir>/home: the only place
-        # the submission may write; <dir>/*.txt: its captured output.
+        # the submission may write.
         self._dir = Path(tempfile.mkdtemp(prefix="lstm-grader-worker-"))
         runtime, home = self._dir / "runtime", self._dir / "home"
         runtime.mkdir()
         home.mkdir()
         shutil.copy(_HERE / "_worker.py", runtime / "_worker.py")
         shutil.copy(_HERE / "protocol.py", runtime / "_lstm_grader_protocol.py")
-        if self.drop_to_nobody:
+        if self.run_as is not None:
             os.chmod(self._dir, 0o755)
-            os.chown(home, _NOBODY, _NOBODY)
-        self._cgroup = _pids_cgroup(self.token, self.max_processes)
-        if self._cgroup is not None and "processes" not in self.isolation:
-            self.isolation += f", at most {self.max_processes} processes (cgroup)"
+            os.chown(home, self.run_as, self.run_as)
+        if not self.portable_only and portable.LINUX:
+            self._cgroup = _pids_cgroup(self.token, self.max_processes)
         env = {
-            "PATH": "/usr/bin:/bin",
+            "PATH": os.pathsep.join(["/usr/bin", "/bin"]) if os.name == "posix"
+            else os.environ.get("PATH", ""),
             "HOME": str(home),
             "TMPDIR": str(home),
             "LSTM_GRADER_WORKER": self.token,
             "LANG": "C.UTF-8",
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONHASHSEED": "0",
+            "PYTHONIOENCODING": "utf-8",
             "OMP_NUM_THREADS": str(self.threads),
             "MKL_NUM_THREADS": str(self.threads),
             "LSTM_GRADER_THREADS": str(self.threads),
         }
-        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES"):
+        if not self.use_bwrap:  # the worker's parent is this process (under bwrap, its init)
+            env["LSTM_GRADER_PARENT"] = str(os.getpid())
+        if self.portable_only:
+            env["LSTM_GRADER_PORTABLE"] = "1"
+        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES",
+                    "SYSTEMROOT", "USERPROFILE"):  # the last two: Windows needs them
             if key in os.environ:
                 env[key] = os.environ[key]
-        stdout = open(self._dir / "stdout.txt", "wb")
-        stderr = open(self._dir / "stderr.txt", "wb")
-        if control_fd is None:  # a worker: its two pipes
-            child_read, parent_write = os.pipe()
-            parent_read, child_write = os.pipe()
-            fds: tuple[int, ...] = (child_read, child_write)
-            worker_args = [str(child_read), str(child_write)]
-        else:  # a fork server: its control socket
-            fds, worker_args = (control_fd,), ["--fork-server", str(control_fd)]
-        command = [sys.executable, "-I", str(runtime / "_worker.py"), *worker_args]
+        command = [sys.executable, "-I", str(runtime / "_worker.py")]
+        if control_fd is not None:
+            command += ["--fork-server", str(control_fd)]
         if self.use_bwrap:
             command = self._bwrap_args(runtime, home, as_pid_1=control_fd is not None) \
                 + command
+        out = self._output_pipe()
+        # A worker: requests on its stdin, replies on its stdout. A fork server talks on its
+        # control socket only (its children get pipes of their own).
+        pipes = os.pipe() + os.pipe() if control_fd is None else ()
+        report_read = report_write = -1
+        options: dict[str, Any] = {}
+        if os.name == "posix" and not self.portable_only:
+            report_read, report_write = os.pipe()
+            self._report_fd = report_write
+            options["preexec_fn"] = self._apply_limits
+            if control_fd is not None:
+                options["pass_fds"] = (control_fd,)
+        if hasattr(os, "setsid") and not self.portable_only:
+            options["start_new_session"] = True  # its own process group
+        elif os.name == "nt":
+            options["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+        stdin: int = pipes[0] if pipes else subprocess.DEVNULL
+        stdout = pipes[3] if pipes else out
         try:
-            self._proc = subprocess.Popen(
-                command, cwd=home, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
-                stderr=stderr, pass_fds=fds, start_new_session=True,
-                preexec_fn=self._apply_limits,
-            )
+            self._proc = subprocess.Popen(command, cwd=home, env=env, stdin=stdin,
+                                          stdout=stdout, stderr=out, **options)
+        except BaseException:
+            for fd in pipes[1:3]:
+                os.close(fd)
+            raise
         finally:
-            stdout.close()
-            stderr.close()
-            if control_fd is None:
-                os.close(child_read)
-                os.close(child_write)
-        if control_fd is None:
-            self._to_child, self._from_child = parent_write, parent_read
+            for fd in (*pipes[0::3], out, report_write):
+                if fd >= 0:
+                    os.close(fd)
+            if report_read >= 0:
+                # Written by the child before exec, closed by the exec: read at once.
+                refused = os.read(report_read, 4096).decode().split()
+                os.close(report_read)
+                self.limits_refused = [f"{name} (refused by the system)" for name in refused]
+        if pipes:
+            self._channel = portable.Channel(pipes[2], pipes[1])
         self.starts += 1
+        self._describe()
 
     def _bwrap_args(self, runtime: Path, home: Path, as_pid_1: bool = False) -> list[str]:
         args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
@@ -316,24 +409,34 @@ class SandboxRunner:
                 *_user_args(), "--chdir", str(home), "--"]
 
     def _apply_limits(self) -> None:
-        """Runs in the child between fork and exec: resource limits (and the user)."""
+        """Runs in the child between fork and exec (POSIX): resource limits, the cgroup and
+        the user. A limit the system refuses (macOS: the address space) is reported to the
+        parent on a pipe, never raised: the worker then runs without it."""
+        import resource
         import signal as _signal
 
-        for which, value in self.limits.items():
-            _soft, hard = resource.getrlimit(which)
-            if hard != resource.RLIM_INFINITY:
-                value = min(value, hard)
-            resource.setrlimit(which, (value, hard if hard != resource.RLIM_INFINITY
-                                       else value))
+        refused = []
+        for name, (which, value) in self.limits.items():
+            try:
+                _soft, hard = resource.getrlimit(which)
+                if hard != resource.RLIM_INFINITY:
+                    value = min(value, hard)
+                resource.setrlimit(which, (value, hard if hard != resource.RLIM_INFINITY
+                                           else value))
+            except (OSError, ValueError):
+                refused.append(name)
+        if refused:
+            os.write(self._report_fd, " ".join(refused).encode())
         # An oversized write then fails with an OSError the student sees, not a silent kill.
-        _signal.signal(_signal.SIGXFSZ, _signal.SIG_IGN)
+        if hasattr(_signal, "SIGXFSZ"):
+            _signal.signal(_signal.SIGXFSZ, _signal.SIG_IGN)
         if self._cgroup is not None:
             with open(self._cgroup / "cgroup.procs", "w") as procs:
                 procs.write(str(os.getpid()))
-        if self.drop_to_nobody:
+        if self.run_as is not None:
             os.setgroups([])
-            os.setgid(_NOBODY)
-            os.setuid(_NOBODY)
+            os.setgid(self.run_as)
+            os.setuid(self.run_as)
 
     def restart(self) -> None:
         self.close()
@@ -344,15 +447,16 @@ class SandboxRunner:
         worker that is stuck (a timeout) or talking garbage."""
         proc, self._proc = self._proc, None
         self._loaded = False
-        for fd in (self._to_child, self._from_child):
-            if fd >= 0:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        self._to_child = self._from_child = -1
+        channel, self._channel = self._channel, None
+        if channel is not None:
+            channel.close()
         if isinstance(proc, subprocess.Popen):
-            _kill_group(proc, grace)
+            if grace:
+                try:
+                    proc.wait(timeout=0.5)  # its requests pipe is closed: a healthy worker exits
+                except subprocess.TimeoutExpired:
+                    pass
+            self._kill_tree(proc)
         elif proc is not None:
             # The server kills all it started and wipes what it wrote, or is discarded.
             if grace:
@@ -361,17 +465,37 @@ class SandboxRunner:
                 except subprocess.TimeoutExpired:
                     pass
             proc.server.reap()
-        if not isinstance(proc, ForkedWorker):
-            _kill_marked(self.token)
         if self._cgroup is not None:
             _empty_cgroup(self._cgroup)
             self._cgroup = None
-        if self._dir is not None:
-            printed = _head_tail(self._dir / "stdout.txt") + _head_tail(self._dir / "stderr.txt")
+        output, self._output = self._output, None
+        if output is not None:
+            output.wait(1.0)  # every writer is dead: the drain reaches the end at once
+            printed = output.text()
             if printed.strip():
                 self.captured.append(printed)
+        if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
+
+    def _kill_tree(self, proc: subprocess.Popen[bytes]) -> None:
+        """The worker, its descendants, its process group (POSIX) and every process carrying
+        its marker (children that left the tree and the group)."""
+        group = None
+        if hasattr(os, "getpgid") and not self.portable_only:
+            try:
+                group = os.getpgid(proc.pid)
+            except OSError:
+                pass
+            if group is not None and group == os.getpgid(0):
+                group = None  # never this grader's own group
+        cgroup = self._cgroup
+        portable.kill_tree(proc.pid, self.token, group,
+                           also=(lambda: _kill_cgroup(cgroup)) if cgroup is not None else None)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
 
     def __enter__(self) -> SandboxRunner:
         return self
@@ -381,33 +505,71 @@ class SandboxRunner:
 
     # -- requests -------------------------------------------------------------------------
     def request(self, header: dict[str, Any], tensors: Tensors | None = None,
-                timeout: float | None = None) -> tuple[dict[str, Any], Tensors]:
+                timeout: float | None = None, max_reply: int | None = None
+                ) -> tuple[dict[str, Any], Tensors]:
+        """Send one request; its reply. ``max_reply``: the most bytes its reply may have
+        (default: ``REPLY_FLOOR`` plus ``REPLY_FACTOR`` times the tensors sent)."""
         if self._proc is None or not self._loaded:
             self._start()
-        reply, out = self._exchange(header, tensors, timeout or self.request_timeout)
+        reply, out = self._exchange(header, tensors, timeout or self.request_timeout,
+                                    max_reply)
         _raise_for_error(reply)
         return reply, out
 
-    def _exchange(self, header: dict[str, Any], tensors: Tensors | None, timeout: float
-                  ) -> tuple[dict[str, Any], Tensors]:
-        assert self._proc is not None
+    def _exchange(self, header: dict[str, Any], tensors: Tensors | None, timeout: float,
+                  max_reply: int | None) -> tuple[dict[str, Any], Tensors]:
+        assert self._proc is not None and self._channel is not None
         from grader import protocol
 
+        self._seq += 1
+        data = protocol.encode({**header, "seq": self._seq}, tensors)
+        if max_reply is None:
+            max_reply = REPLY_FLOOR + REPLY_FACTOR * len(data)
+        left = self.reply_budget - self.reply_bytes
+        limit = min(max_reply, max(0, left))
+        channel = self._channel
         deadline = time.monotonic() + timeout
         try:
-            protocol.write_message(self._to_child, header, tensors)
-        except (BrokenPipeError, OSError):
+            channel.write(data, deadline)
+        except portable.ChannelTimeout:
+            self.close(grace=False)
+            raise WorkerTimeout(f"the process running your code did not take its request "
+                                f"within {timeout:g} s") from None
+        except OSError:
             raise self._died() from None
+        received = 0
+
+        def read_exact(n: int) -> bytes:
+            nonlocal received
+            chunk = channel.read_exact(n, deadline)
+            received += n
+            return chunk
+
         try:
-            return protocol.read_message(self._from_child, deadline=deadline)
-        except TimeoutError:
+            reply, out = protocol.read_message(read_exact, max_bytes=limit)
+        except portable.ChannelTimeout:
             self.close(grace=False)
             raise WorkerTimeout(f"no answer within {timeout:g} s") from None
         except EOFError:
             raise self._died() from None
+        except protocol.TooLarge as exc:
+            self.close(grace=False)
+            what = ("this request can return" if limit == max_reply else
+                    f"what is left of the {self.reply_budget >> 20} MiB all replies to one "
+                    f"submission may take")
+            raise WorkerGarbage(f"the process running your code sent a reply larger than "
+                                f"{what} ({exc})") from None
         except protocol.ProtocolError as exc:
             self.close(grace=False)
             raise WorkerGarbage(str(exc)) from None
+        finally:
+            self.reply_bytes += received
+        if reply.pop("seq", None) != self._seq:
+            self.close(grace=False)
+            raise WorkerGarbage(f"the reply does not answer request {self._seq}: the stream "
+                                f"between the grader and the process running your code is "
+                                f"out of step")
+        return reply, out
 
     def _died(self) -> WorkerCrashed:
         proc = self._proc
@@ -417,7 +579,10 @@ class SandboxRunner:
                 code = proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 code = None
-        tail = self.stderr_tail()
+        output = self._output
+        if output is not None:
+            output.wait(0.5)
+        tail = output.last() if output is not None else ""
         self.close()
         if code is not None and code > 128 and isinstance(proc, subprocess.Popen) \
                 and self.use_bwrap:
@@ -433,36 +598,11 @@ class SandboxRunner:
             what = "stopped answering"
         message = f"the process running your code {what}"
         if tail:
-            message += f"; the end of its error output:\n{tail}"
+            message += f"; the end of its output:\n{tail}"
         return WorkerCrashed(message)
 
     def stderr_tail(self, limit: int = 2000) -> str:
-        if self._dir is None:
-            return ""
-        path = self._dir / "stderr.txt"
-        try:
-            with open(path, "rb") as f:
-                f.seek(0, os.SEEK_END)
-                size = f.tell()
-                f.seek(max(0, size - limit))
-                return f.read().decode(errors="replace").strip()
-        except OSError:
-            return ""
-
-
-def _head_tail(path: Path, keep: int = 2000) -> str:
-    """The first and last ``keep`` bytes of a capture file, saying how much was dropped."""
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            if size <= 2 * keep:
-                return f.read().decode(errors="replace")
-            head = f.read(keep).decode(errors="replace")
-            f.seek(size - keep)
-            tail = f.read().decode(errors="replace")
-    except OSError:
-        return ""
-    return f"{head}\n[… {size - 2 * keep} bytes dropped …]\n{tail}"
+        return self._output.last(limit) if self._output is not None else ""
 
 
 def _pids_cgroup(token: str, max_pids: int) -> Path | None:
@@ -488,19 +628,24 @@ def _pids_cgroup(token: str, max_pids: int) -> Path | None:
     return None
 
 
+def _kill_cgroup(path: Path) -> bool:
+    """Kill every process in the cgroup; whether it held any."""
+    try:
+        pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
+    except OSError:
+        return False
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    return bool(pids)
+
+
 def _empty_cgroup(path: Path) -> None:
     for _ in range(50):
-        try:
-            pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
-        except OSError:
-            return
-        if not pids:
+        if not _kill_cgroup(path):
             break
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         time.sleep(0.02)
     try:
         path.rmdir()
@@ -558,6 +703,8 @@ def _nobody_can_run_python() -> bool:
 
 
 def _probe_nobody() -> bool:
+    if not hasattr(os, "setuid"):
+        return False
     try:
         probe = subprocess.run([sys.executable, "-I", "-c", "import torch"],
                                preexec_fn=_become_nobody, capture_output=True, timeout=60,
@@ -571,53 +718,6 @@ def _become_nobody() -> None:
     os.setgroups([])
     os.setgid(_NOBODY)
     os.setuid(_NOBODY)
-
-
-def _kill_marked(token: str) -> None:
-    """Kill every process still carrying this worker's token in its environment: children
-    that started a new session escape the process group, not the marker."""
-    marker = f"LSTM_GRADER_WORKER={token}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if marker in environ.split(b"\0"):
-            try:
-                os.kill(int(entry.name), signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-
-
-def _kill_group(proc: subprocess.Popen[bytes], grace: bool = True) -> None:
-    """Let the worker exit (``grace``), else terminate, then kill, its whole process group."""
-    try:
-        pgid = os.getpgid(proc.pid)
-    except ProcessLookupError:
-        pgid = None
-    if grace:
-        try:
-            proc.wait(timeout=0.5)  # its requests pipe is closed: a healthy worker exits now
-        except subprocess.TimeoutExpired:
-            pass
-    if proc.poll() is None:
-        try:
-            if pgid is not None:
-                os.killpg(pgid, signal.SIGTERM)
-            proc.wait(timeout=0.5)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            pass
-    if pgid is not None:
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 class InProcessRunner:
