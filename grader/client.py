@@ -15,7 +15,17 @@ from torch import Tensor
 
 from grader.errors import WorkerGarbage
 from grader.layout import ParamInfo
-from grader.sandbox import Runner
+from grader.sandbox import REPLY_FACTOR, Runner
+
+# What a reply without tensors may take (a header with a traceback, timings, a parameter list).
+_HEADER_ROOM = 1 << 20
+
+
+def _reply_cap(sent: dict[str, Tensor], param_count: int) -> int:
+    """The most bytes a call's reply can legitimately take: outputs up to REPLY_FACTOR times
+    the inputs, the gradients and values of the inputs and parameters, in float64 at most."""
+    numel = sum(t.numel() for t in sent.values()) + param_count
+    return _HEADER_ROOM + 8 * REPLY_FACTOR * numel
 
 
 @dataclass
@@ -72,9 +82,10 @@ class Client:
 
     def build(self, class_name: str, args: list[int], dtype: torch.dtype, seed: int = 0,
               instance: str = "m") -> StudentModel:
-        reply, _ = self.runner.request(
+        reply, _ = self.runner.request(  # no tensors come back: a header's room
             {"op": "build", "class": class_name, "args": args, "instance": instance,
-             "dtype": str(dtype).removeprefix("torch."), "seed": seed}, None, self.timeout)
+             "dtype": str(dtype).removeprefix("torch."), "seed": seed}, None, self.timeout,
+            _HEADER_ROOM)
         try:
             params = [ParamInfo(str(p["name"]), tuple(int(s) for s in p["shape"]))
                       for p in reply["params"]]
@@ -88,15 +99,18 @@ class Client:
 
     def set_params(self, model: StudentModel, values: dict[str, Tensor]) -> None:
         self.runner.request({"op": "set_params", "instance": model.instance}, values,
-                            self.timeout)
+                            self.timeout, _HEADER_ROOM)
 
     def jacobian(self, model: StudentModel, args: list[Any], inputs: dict[str, Tensor],
                  params: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
         """(d outputs / d parameters, outputs) with ``params`` loaded first; float64."""
         tensors = dict(inputs)
         tensors.update({f"param:{k}": v for k, v in params.items()})
+        # Outputs as large as REPLY_FACTOR times the inputs, each with a row of parameters.
+        n_outputs = REPLY_FACTOR * sum(t.numel() for t in inputs.values())
         _, out = self.runner.request({"op": "jacobian", "instance": model.instance,
-                                          "args": args}, tensors, self.timeout)
+                                      "args": args}, tensors, self.timeout,
+                                     _HEADER_ROOM + 8 * n_outputs * (model.param_count + 1))
         jac, flat = out.get("jacobian"), out.get("outputs")
         n_params = model.param_count
         if jac is None or flat is None or jac.dim() != 2 or jac.shape != (flat.numel(),
@@ -115,7 +129,8 @@ class Client:
                   "kwargs": kwargs or {}, "requires_grad": list(requires_grad),
                   "backward": grad_outputs is not None, "return_inputs": return_inputs,
                   "trace_ops": trace_ops}
-        reply, out = self.runner.request(header, tensors, self.timeout)
+        reply, out = self.runner.request(header, tensors, self.timeout,
+                                         _reply_cap(tensors, model.param_count))
         n_out = sum(1 for k in out if k.startswith("out"))
         outputs = [out[f"out{k}"] for k in range(n_out) if f"out{k}" in out]
         result = CallResult(
@@ -134,7 +149,7 @@ class Client:
 
     def devices(self) -> dict[str, Any]:
         """The devices the worker can time on (``{"cuda": bool, "cuda_devices": [...]}``)."""
-        reply, _ = self.runner.request({"op": "devices"}, None, self.timeout)
+        reply, _ = self.runner.request({"op": "devices"}, None, self.timeout, _HEADER_ROOM)
         return {"cuda": bool(reply.get("cuda", False)),
                 "cuda_devices": [str(n) for n in reply.get("cuda_devices", [])]}
 
@@ -153,7 +168,7 @@ class Client:
                   "threads": threads, "budget_s": budget_s, "min_rounds": min_rounds,
                   "max_rounds": max_rounds, "precision": precision, "seed": seed,
                   "hard_limit_s": timeout / 2}
-        reply, _ = self.runner.request(header, None, timeout)
+        reply, _ = self.runner.request(header, None, timeout, _HEADER_ROOM)
         try:
             times = {str(phase): {who: [float(t) for t in reply["times"][phase][who]]
                                   for who in ("reference", "student")}

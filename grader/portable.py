@@ -217,15 +217,28 @@ def kill_tree(pid: int, token: str = "", group: int | None = None,
         alive = []
         for proc in victims:
             try:
-                if proc.status() == psutil.STATUS_ZOMBIE:
-                    continue
-                proc.kill()
-                alive.append(proc)
+                if proc.status() != psutil.STATUS_ZOMBIE:
+                    proc.kill()
+                    alive.append(proc)
             except psutil.Error:
                 pass
         if not alive:
             return
-        psutil.wait_procs(alive, timeout=0.5)
+        # Not psutil.wait_procs: it would reap the worker, whose exit status its Popen needs.
+        deadline = time.monotonic() + 0.5
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.01)
+            alive = [p for p in alive if _running(p)]
+
+
+def _running(proc: object) -> bool:
+    import psutil
+
+    assert isinstance(proc, psutil.Process)
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def _marked(marker: str) -> list[object]:

@@ -742,7 +742,8 @@ class InProcessRunner:
         _raise_for_error(reply)
 
     def request(self, header: dict[str, Any], tensors: Tensors | None = None,
-                timeout: float | None = None) -> tuple[dict[str, Any], Tensors]:
+                timeout: float | None = None, max_reply: int | None = None
+                ) -> tuple[dict[str, Any], Tensors]:
         if self._handler is None:
             self._start()
         # Copies stand in for the process boundary: neither side may alias the other's tensors.

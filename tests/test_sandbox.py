@@ -1,7 +1,8 @@
 """Hostile and broken submissions, run only through the real sandbox (a worker process).
 
 Each ends with a full report in bounded time, no credit for what could not be graded, and
-no worker process left behind.
+no worker process left behind. The tests marked with ``MODES`` run both with every layer this
+machine offers ("auto") and with the portable core alone ("portable": what Windows gets).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from grader.engine import grade
 from tests.zoo import HOSTILE
 
 pytestmark = pytest.mark.slow
-FAST = GradeConfig(max_examples=4, request_timeout_s=3.0, speed_mode="off")  # speed: test_speed
+FAST = GradeConfig(max_examples=4, request_timeout_s=3.0, speed_mode="off",  # speed: test_speed
+                   sandbox="auto")
+MODES = pytest.mark.parametrize("mode", ["auto", "portable"])
 
 
 def _workers() -> set[int]:
@@ -68,8 +71,9 @@ def no_worker_survives_and_no_file_appears():
     assert _files() == files, f"files appeared or vanished: {_files() ^ files}"
 
 
-def test_a_worker_that_dies_fails_the_running_check_and_is_restarted() -> None:
-    report = grade(HOSTILE / "crash_on_batch_one.py", ["lstm_cell"], FAST)
+@MODES
+def test_a_worker_that_dies_fails_the_running_check_and_is_restarted(mode: str) -> None:
+    report = grade(HOSTILE / "crash_on_batch_one.py", ["lstm_cell"], FAST.with_(sandbox=mode))
     by_id = {c.check_id: c for c in report.checks}
     crashed = [c for c in report.checks if "exited with status 3" in c.message]
     assert crashed, "the crash was not reported"
@@ -80,8 +84,9 @@ def test_a_worker_that_dies_fails_the_running_check_and_is_restarted() -> None:
     assert report.score < report.max_score
 
 
-def test_a_worker_that_hangs_is_killed_at_the_timeout_and_grading_goes_on() -> None:
-    config = FAST.with_(request_timeout_s=1.0, submission_timeout_s=12.0)
+@MODES
+def test_a_worker_that_hangs_is_killed_at_the_timeout_and_grading_goes_on(mode: str) -> None:
+    config = FAST.with_(request_timeout_s=1.0, submission_timeout_s=12.0, sandbox=mode)
     report = grade(HOSTILE / "hang_on_batch_one.py", ["lstm_cell"], config)
     by_id = {c.check_id: c for c in report.checks}
     hung = [c for c in report.checks if "no answer within 1 s" in c.message]
@@ -92,8 +97,10 @@ def test_a_worker_that_hangs_is_killed_at_the_timeout_and_grading_goes_on() -> N
     assert report.score < report.max_score
 
 
-def test_output_that_imitates_the_protocol_cannot_corrupt_the_channel() -> None:
-    report = grade(HOSTILE / "prints_protocol_garbage.py", ["lstm_cell"], FAST)
+@MODES
+def test_output_that_imitates_the_protocol_cannot_corrupt_the_channel(mode: str) -> None:
+    report = grade(HOSTILE / "prints_protocol_garbage.py", ["lstm_cell"],
+                   FAST.with_(sandbox=mode))
     # The hostile files' cell takes batched input only; everything else must pass.
     assert {c.check_id for c in report.checks if not c.passed} == {"shapes.unbatched"}
 
@@ -137,12 +144,16 @@ def test_a_submission_that_eats_memory_is_stopped_by_the_limit() -> None:
     assert {c.check_id: c for c in report.checks}["parameters.count"].passed
 
 
-def test_a_submission_that_floods_its_output_is_stopped_by_the_file_limit() -> None:
-    config = FAST.with_(file_limit_mb=1, submission_timeout_s=60.0)
+@MODES
+def test_a_submission_that_floods_its_output_is_stopped_by_the_output_limit(mode: str) -> None:
+    config = FAST.with_(file_limit_mb=1, submission_timeout_s=60.0, sandbox=mode)
     report = grade(HOSTILE / "floods_output.py", ["lstm_cell"], config)
     forward = {c.check_id: c for c in report.checks}["equivalence.forward"]
     assert not forward.passed
-    assert "File too large" in forward.message
+    # Past the limit the capture pipe is closed: the next print fails in the student's code.
+    assert "BrokenPipeError" in forward.message
+    printed = report.environment["student_output"]
+    assert "output refused past 1 MiB" in printed and len(printed) < 8200
 
 
 def _daemons() -> list[str]:
@@ -150,15 +161,17 @@ def _daemons() -> list[str]:
     return out.stdout.split()
 
 
-def test_a_daemon_started_in_a_new_session_does_not_survive_grading() -> None:
-    report = grade(HOSTILE / "spawns_daemon.py", ["lstm_cell"], FAST)
+@MODES
+def test_a_daemon_started_in_a_new_session_does_not_survive_grading(mode: str) -> None:
+    report = grade(HOSTILE / "spawns_daemon.py", ["lstm_cell"], FAST.with_(sandbox=mode))
     assert report.checks
     time.sleep(0.5)
     assert _daemons() == []
 
 
-def test_a_worker_that_ignores_sigterm_is_killed_anyway() -> None:
-    config = FAST.with_(request_timeout_s=1.0, submission_timeout_s=10.0)
+@MODES
+def test_a_worker_that_ignores_sigterm_is_killed_anyway(mode: str) -> None:
+    config = FAST.with_(request_timeout_s=1.0, submission_timeout_s=10.0, sandbox=mode)
     report = grade(HOSTILE / "ignores_sigterm.py", ["lstm_cell"], config)
     assert any("no answer within 1 s" in c.message for c in report.checks)
 
@@ -254,3 +267,99 @@ def test_a_fork_bomb_hits_the_process_cap_and_leaves_nothing_behind() -> None:
     time.sleep(0.5)
     leftover = subprocess.run(["pgrep", "-f", "sleep 4321.25"], capture_output=True, text=True)
     assert leftover.stdout.split() == []
+
+
+# -- a protocol the worker cannot abuse --------------------------------------------------------
+def _failed_with(report: object, needle: str) -> list[object]:
+    checks = report.checks  # type: ignore[attr-defined]
+    return [c for c in checks if not c.passed and needle in c.message]
+
+
+def test_a_worker_that_shrinks_its_pipe_and_stops_reading_cannot_block_the_grader() -> None:
+    config = FAST.with_(request_timeout_s=2.0, submission_timeout_s=40.0)
+    report = grade(HOSTILE / "shrinks_request_pipe.py", ["lstm_cell"], config)
+    assert _failed_with(report, "did not take its request within 2 s")
+    assert report.score < report.max_score
+
+
+def test_a_forged_header_announcing_a_gigabyte_is_refused_before_anything_is_read() -> None:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Every check that calls forward meets the forgery and restarts the worker: bounded here.
+    report = grade(HOSTILE / "forges_huge_reply.py", ["lstm_cell"],
+                   FAST.with_(submission_timeout_s=20.0))
+    forward = {c.check_id: c for c in report.checks}["equivalence.forward"]
+    assert not forward.passed
+    assert "sent a reply larger than this request can return" in forward.message
+    # Not even a tenth of the announced gigabyte was allocated here.
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kib < 100 << 10
+
+
+def test_a_reply_that_answers_an_earlier_request_is_detected() -> None:
+    report = grade(HOSTILE / "desyncs_replies.py", ["lstm_cell"],
+                   FAST.with_(submission_timeout_s=20.0))
+    assert _failed_with(report, "out of step")
+    assert report.score < report.max_score
+
+
+def test_replies_to_one_submission_share_a_total_budget() -> None:
+    from grader.errors import WorkerGarbage
+    from grader.sandbox import SandboxRunner, runner_settings
+    from tests.zoo import ZOO
+
+    source = (ZOO / "lstm_cell" / "correct_einsum.py").read_text()
+    runner = SandboxRunner({"op": "load", "source": source, "filename": "s.py"},
+                           **runner_settings(FAST), reply_budget=40_000)
+    with runner, pytest.raises(WorkerGarbage, match="all replies to one submission"):
+        for _ in range(1000):
+            runner.request({"op": "ping"})
+    # Read past the budget: at most the refused reply's fixed prefix (magic and length).
+    assert 40_000 - 1000 < runner.reply_bytes <= 40_000 + 14
+
+
+# -- every worker dies with its grader ---------------------------------------------------------
+@pytest.mark.parametrize("mode", ["auto", "none", "portable"])
+def test_a_worker_dies_with_its_grader_even_when_it_ignores_sigterm(mode: str,
+                                                                    tmp_path: Path) -> None:
+    import psutil
+
+    from grader.sandbox import bwrap_available
+
+    if mode == "auto" and not bwrap_available():
+        pytest.skip("bubblewrap is not installed or not permitted here")
+    grader_proc = subprocess.Popen(
+        [sys.executable, "-m", "grader.cli", "grade", str(HOSTILE / "busy_loops_forever.py"),
+         "--exercise", "lstm_cell", "--out", str(tmp_path / "results.json")],
+        cwd=tmp_path, env={**os.environ, "LSTM_GRADER_SANDBOX": mode},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        family: list[psutil.Process] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until the worker spins in forward
+            family = psutil.Process(grader_proc.pid).children(recursive=True)
+            if any(_spinning(p) for p in family):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the worker never reached the busy loop")
+        family = psutil.Process(grader_proc.pid).children(recursive=True)
+        grader_proc.kill()
+        grader_proc.wait()
+        _gone, alive = psutil.wait_procs(family, timeout=5)
+        alive = [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
+        assert not alive, f"left behind: {[p.cmdline() for p in alive]}"
+    finally:
+        grader_proc.kill()
+        grader_proc.wait()
+
+
+def _spinning(proc: object) -> bool:
+    import psutil
+
+    assert isinstance(proc, psutil.Process)
+    try:
+        return any(f.path.endswith("busy-marker") for f in proc.open_files())
+    except psutil.Error:
+        return False

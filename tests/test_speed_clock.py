@@ -93,7 +93,8 @@ class _Reply:
         self.reply = reply
 
     def request(self, header: dict[str, Any], tensors: Any = None,
-                timeout: float | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+                timeout: float | None = None, max_reply: int | None = None
+                ) -> tuple[dict[str, Any], dict[str, Any]]:
         return self.reply, {}
 
 
