@@ -157,7 +157,7 @@ def _limits(memory_mb: int, file_mb: int, cpu_s: int) -> tuple[dict[str, tuple[i
     for name, value in wanted.items():
         which = getattr(resource, name, None)
         if which is None:
-            missing.append(name)
+            missing.append(f"{name} (not on this system)")
         else:
             have[name] = (which, value)
     return have, missing
@@ -356,12 +356,14 @@ class SandboxRunner:
         pipes = os.pipe() + os.pipe() if control_fd is None else ()
         report_read = report_write = -1
         options: dict[str, Any] = {}
-        if os.name == "posix" and not self.portable_only:
+        # Limits, the cgroup and the user are set between fork and exec (POSIX only).
+        if os.name == "posix" and (self.limits or self._cgroup is not None
+                                   or self.run_as is not None):
             report_read, report_write = os.pipe()
             self._report_fd = report_write
             options["preexec_fn"] = self._apply_limits
-            if control_fd is not None:
-                options["pass_fds"] = (control_fd,)
+        if control_fd is not None:
+            options["pass_fds"] = (control_fd,)
         if hasattr(os, "setsid") and not self.portable_only:
             options["start_new_session"] = True  # its own process group
         elif os.name == "nt":
@@ -412,19 +414,9 @@ class SandboxRunner:
         """Runs in the child between fork and exec (POSIX): resource limits, the cgroup and
         the user. A limit the system refuses (macOS: the address space) is reported to the
         parent on a pipe, never raised: the worker then runs without it."""
-        import resource
         import signal as _signal
 
-        refused = []
-        for name, (which, value) in self.limits.items():
-            try:
-                _soft, hard = resource.getrlimit(which)
-                if hard != resource.RLIM_INFINITY:
-                    value = min(value, hard)
-                resource.setrlimit(which, (value, hard if hard != resource.RLIM_INFINITY
-                                           else value))
-            except (OSError, ValueError):
-                refused.append(name)
+        refused = _set_limits(self.limits) if self.limits else []
         if refused:
             os.write(self._report_fd, " ".join(refused).encode())
         # An oversized write then fails with an OSError the student sees, not a silent kill.
@@ -603,6 +595,23 @@ class SandboxRunner:
 
     def stderr_tail(self, limit: int = 2000) -> str:
         return self._output.last(limit) if self._output is not None else ""
+
+
+def _set_limits(limits: dict[str, tuple[int, int]]) -> list[str]:
+    """Lower this process's limits (never above a hard limit); the names refused."""
+    import resource
+
+    refused = []
+    for name, (which, value) in limits.items():
+        try:
+            _soft, hard = resource.getrlimit(which)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(which, (value, hard if hard != resource.RLIM_INFINITY
+                                       else value))
+        except (OSError, ValueError):
+            refused.append(name)
+    return refused
 
 
 def _pids_cgroup(token: str, max_pids: int) -> Path | None:
