@@ -127,15 +127,17 @@ def test_nothing_a_submission_leaves_behind_reaches_the_next_one(server) -> None
 def test_without_the_reap_the_next_submission_would_see_it_all(server, tmp_path: Path) -> None:
     # The control for the test above: the probe does see what was left when nothing cleans.
     from grader import protocol
+    from grader.portable import Channel
 
     before = _probe(server)
     with open(tmp_path / "out", "wb") as out, open(tmp_path / "err", "wb") as err:
         _pid, to_child, from_child = server.spawn(out.fileno(), err.fileno())
     source = (FILES / "leaves_everything.py").read_text()
-    protocol.write_message(to_child, {"op": "load", "source": source, "filename": "a.py"})
-    assert protocol.read_message(from_child, deadline=time.monotonic() + 60)[0]["ok"]
-    os.close(to_child)
-    os.close(from_child)
+    channel, deadline = Channel(from_child, to_child), time.monotonic() + 60
+    channel.write(protocol.encode({"op": "load", "source": source, "filename": "a.py"}),
+                  deadline)
+    assert protocol.read_message(lambda n: channel.read_exact(n, deadline))[0]["ok"]
+    channel.close()  # the worker exits on it, and the channel's descriptors close with it
     time.sleep(0.2)
     seen = _probe(server)  # no reap in between
     assert seen != before
