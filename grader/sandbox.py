@@ -593,9 +593,6 @@ class SandboxRunner:
             message += f"; the end of its output:\n{tail}"
         return WorkerCrashed(message)
 
-    def stderr_tail(self, limit: int = 2000) -> str:
-        return self._output.last(limit) if self._output is not None else ""
-
 
 def _set_limits(limits: dict[str, tuple[int, int]]) -> list[str]:
     """Lower this process's limits (never above a hard limit); the names refused."""

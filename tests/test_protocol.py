@@ -72,3 +72,35 @@ def test_a_truncated_message_is_end_of_file() -> None:
     data = protocol.encode({}, {"t": torch.ones(10)})
     with pytest.raises(EOFError):
         _read_raw(data[:-3])
+
+
+def test_a_reply_announcing_more_than_its_limit_is_refused_before_its_bytes_are_read() -> None:
+    body = (b'{"_tensors": [{"name": "t", "dtype": "float32", "shape": [268435456], '
+            b'"nbytes": 1073741824}]}')
+    data = struct.pack("<6sQ", protocol.MAGIC, len(body)) + body
+    offset = 0
+
+    def source(n: int) -> bytes:  # serves the prefix and the header, nothing more
+        nonlocal offset
+        if offset + n > len(data):
+            raise AssertionError("read past the header")
+        offset += n
+        return data[offset - n:offset]
+
+    with pytest.raises(protocol.TooLarge, match="1073741"):
+        protocol.read_message(source, max_bytes=1 << 20)
+
+
+def test_a_header_longer_than_the_limit_is_refused_before_it_is_read() -> None:
+    with pytest.raises(protocol.TooLarge, match="header"):
+        _read_raw_limited(struct.pack("<6sQ", protocol.MAGIC, 1 << 30), 1 << 20)
+
+
+def _read_raw_limited(data: bytes, max_bytes: int) -> tuple[dict, dict]:
+    r, w = os.pipe()
+    os.write(w, data)
+    os.close(w)
+    try:
+        return protocol.read_message(r, max_bytes=max_bytes)
+    finally:
+        os.close(r)
