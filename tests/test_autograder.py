@@ -81,7 +81,39 @@ def test_the_zip_holds_the_scripts_the_rubric_and_the_grader(autograder: Path) -
     assert "--index-url https://download.pytorch.org/whl/cpu" in setup
     assert "bubblewrap" in setup and "torch==" in setup
     assert "AUTOGRADER_ROOT" in run and "results" not in rubric
+    assert "--time-limit 600" in run  # Gradescope's default limit, which grading stays under
     assert rubric == RUBRIC
+
+
+def test_setup_installs_the_exact_versions_the_zip_was_built_with(autograder: Path) -> None:
+    from importlib import metadata
+
+    with zipfile.ZipFile(autograder) as zf:
+        setup = zf.read("setup.sh").decode()
+        lock = zf.read("requirements.lock").decode()
+    pins = dict(line.split("==") for line in lock.splitlines() if not line.startswith("#"))
+    # Everything that draws or decides a grade, at the version installed here.
+    for name in ("hypothesis", "numpy", "nbformat", "sympy", "filelock"):
+        assert pins[name] == metadata.version(name), name
+    assert "torch" not in pins and not any(n.startswith("nvidia") for n in pins)
+    assert f"torch=={metadata.version('torch').split('+')[0]}" in setup
+    # Only torch comes from the CPU index; the lock from the default one; nothing unpinned.
+    index_lines = [line for line in setup.splitlines() if "download.pytorch.org" in line]
+    assert len(index_lines) == 1 and "--extra-index-url" not in setup
+    torch_at = setup.index("torch==")
+    assert torch_at < setup.index('-r "$here/requirements.lock"') \
+        < setup.index('--no-deps "$here/lstm_grader"') < setup.index("pip check")
+
+
+def test_within_limit_puts_the_grading_budget_below_the_platform_limit() -> None:
+    from grader.autograder import within_limit
+    from grader.config import GradeConfig
+
+    assert within_limit(GradeConfig(), 600).submission_timeout_s == 540
+    assert within_limit(GradeConfig(), 120).submission_timeout_s == 90
+    assert within_limit(GradeConfig(submission_timeout_s=100), 600).submission_timeout_s == 100
+    with pytest.raises(ConfigError):
+        within_limit(GradeConfig(), 0)
 
 
 def test_a_broken_rubric_is_refused_when_the_zip_is_built(tmp_path: Path) -> None:
