@@ -28,11 +28,15 @@ import sys
 import traceback
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.config import GradeConfig
 from grader.errors import ConfigError
 from grader.files import atomic_write
+
+if TYPE_CHECKING:
+    from grader.results import GradeReport
+    from grader.rubric import Rubric
 
 _ROOT = Path(__file__).resolve().parent.parent
 _PACKAGES = ("grader", "reference", "student_template")
@@ -236,23 +240,31 @@ def _fallback(message: str) -> dict[str, Any]:
             "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
 
 
+def grade_upload(folder: Path, rubric: Rubric, time_limit: float
+                 ) -> tuple[GradeReport | None, str]:
+    """Grade the file chosen in ``folder`` (``grader.batch.choose_file``) with the rubric,
+    within ``time_limit``: (the report, "") or (None, why there is none)."""
+    from grader.batch import choose_file
+    from grader.engine import grade
+
+    path, why = choose_file(folder, rubric.exercises)
+    if path is None:
+        return None, why
+    report = grade(path, rubric.exercises, within_limit(rubric.config, time_limit))
+    report.submission = path.name
+    return report, ""
+
+
 def run(root: Path, rubric_path: Path | None, time_limit: float = DEFAULT_LIMIT_S) -> int:
     """Grade ``root/submission`` into ``root/results/results.json``; always writes it."""
     results = root / "results" / "results.json"
     try:
-        from grader.batch import choose_file
-        from grader.engine import grade
         from grader.reports import gradescope
         from grader.rubric import load_rubric
 
-        rubric = load_rubric(rubric_path)
-        path, why = choose_file(root / "submission", rubric.exercises)
-        if path is None:
-            data = _fallback(f"Nothing was graded: {why}.")
-        else:
-            report = grade(path, rubric.exercises, within_limit(rubric.config, time_limit))
-            report.submission = path.name
-            data = gradescope.to_dict(report)
+        report, why = grade_upload(root / "submission", load_rubric(rubric_path), time_limit)
+        data = _fallback(f"Nothing was graded: {why}.") if report is None \
+            else gradescope.to_dict(report)
     except Exception as exc:
         traceback.print_exc()
         data = _fallback(
@@ -288,16 +300,24 @@ def command(args: Any) -> int:
     return 0
 
 
+def platform_main(argv: list[str] | None, prog: str, what: str, root: Path,
+                  limit: float, run: Any) -> int:
+    """``python -m PROG run --root DIR [--rubric FILE] [--time-limit S]``: the command a
+    platform's entrypoint runs (``run(root, rubric, time_limit)``)."""
+    parser = argparse.ArgumentParser(prog=f"python -m {prog}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help=f"grade ROOT/{what} into ROOT/results/results.json")
+    r.add_argument("--root", type=Path, default=root)
+    r.add_argument("--rubric", type=Path, default=None)
+    r.add_argument("--time-limit", type=float, default=limit)
+    args = parser.parse_args(argv)
+    return int(run(args.root, args.rubric, args.time_limit))
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m grader.autograder run --root DIR [--rubric FILE]`` (run_autograder)."""
-    parser = argparse.ArgumentParser(prog="python -m grader.autograder")
-    sub = parser.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="grade ROOT/submission into ROOT/results/results.json")
-    r.add_argument("--root", type=Path, default=Path("/autograder"))
-    r.add_argument("--rubric", type=Path, default=None)
-    r.add_argument("--time-limit", type=float, default=DEFAULT_LIMIT_S)
-    args = parser.parse_args(argv)
-    return run(args.root, args.rubric, args.time_limit)
+    return platform_main(argv, "grader.autograder", "submission", Path("/autograder"),
+                         DEFAULT_LIMIT_S, run)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ The folder written (``--out DIR``), to merge into the course repository:
 
 from __future__ import annotations
 
-import argparse
 import json
 import platform
 import sys
@@ -38,7 +37,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from grader.autograder import LOCK, install_commands, lock_text, source_files, within_limit
+from grader.autograder import (
+    LOCK,
+    grade_upload,
+    install_commands,
+    lock_text,
+    platform_main,
+    source_files,
+)
 from grader.errors import ConfigError
 from grader.files import atomic_write
 
@@ -175,19 +181,13 @@ def run(root: Path, rubric_path: Path | None, time_limit: float = DEFAULT_TIMEOU
     results = root / "results" / "results.json"
     lang = "en"
     try:
-        from grader.batch import choose_file
-        from grader.engine import grade
         from grader.rubric import load_rubric
 
         rubric = load_rubric(rubric_path)
         lang = rubric.config.lang
-        path, why = choose_file(root / "student", rubric.exercises)
-        if path is None:
-            data = prairielearn.not_gradable(tr("pl.nothing_graded", lang, reason=why))
-        else:
-            report = grade(path, rubric.exercises, within_limit(rubric.config, time_limit))
-            report.submission = path.name
-            data = prairielearn.to_dict(report)
+        report, why = grade_upload(root / "student", rubric, time_limit)
+        data = prairielearn.not_gradable(tr("pl.nothing_graded", lang, reason=why)) \
+            if report is None else prairielearn.to_dict(report)
     except Exception as exc:
         traceback.print_exc()
         data = prairielearn.not_gradable(
@@ -226,14 +226,8 @@ def command(args: Any) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m grader.prairielearn run --root DIR [--rubric FILE] [--time-limit S]``."""
-    parser = argparse.ArgumentParser(prog="python -m grader.prairielearn")
-    sub = parser.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="grade ROOT/student into ROOT/results/results.json")
-    r.add_argument("--root", type=Path, default=Path("/grade"))
-    r.add_argument("--rubric", type=Path, default=None)
-    r.add_argument("--time-limit", type=float, default=DEFAULT_TIMEOUT_S)
-    args = parser.parse_args(argv)
-    return run(args.root, args.rubric, args.time_limit)
+    return platform_main(argv, "grader.prairielearn", "student", Path("/grade"),
+                         DEFAULT_TIMEOUT_S, run)
 
 
 if __name__ == "__main__":
