@@ -245,11 +245,12 @@ def grade_upload(folder: Path, rubric: Rubric, time_limit: float
     """Grade the file chosen in ``folder`` (``grader.batch.choose_file``) with the rubric,
     within ``time_limit``: (the report, "") or (None, why there is none)."""
     from grader.batch import choose_file
-    from grader.engine import grade
 
     path, why = choose_file(folder, rubric.exercises)
     if path is None:
         return None, why
+    from grader.engine import grade  # torch: only when there is something to grade
+
     report = grade(path, rubric.exercises, within_limit(rubric.config, time_limit))
     report.submission = path.name
     return report, ""
