@@ -5,7 +5,7 @@ and per test) inside ``<pre>``, with ANSI colours turned into HTML and nothing e
 so every text here is the plain text of the terminal report (``grader/reports/text.py``):
 no Markdown. ``images`` (top level) are ``{"label", "url"}`` objects whose ``url`` is a
 base64 PNG ``data:`` URL; they are the HTML report's plots, sent when the report holds them
-(``visuals`` or ``images`` in the rubric). Fields:
+(the rubric's ``visuals = true``, or ``--html``). Fields:
 
 - ``gradable``: false only when the file could not be graded at all (it does not load:
   syntax error, exception at import, an unreadable notebook, a worker that never answered
