@@ -224,9 +224,9 @@ def within_limit(config: GradeConfig, limit_s: float) -> GradeConfig:
     """``config`` with its per-submission time budget below the platform's limit, so that the
     grader, not the platform, stops a slow submission and the student still gets results.
 
-    HOOK: the budget applied is ``submission_timeout_s``, the engine's existing budget for all
-    the checks of one submission (start-up and reporting are left to ``RESERVE_S``). When the
-    engine gains a total wall budget that includes start-up and reporting, set that one here.
+    The budget is ``submission_timeout_s``, the engine's budget for one submission (a rubric
+    setting). HOOK: it covers the checks; when it also covers the worker's start-up and the
+    reports (the containment work), ``RESERVE_S`` need only cover starting this Python.
     """
     if not limit_s > 0:
         raise ConfigError(f"the platform's time limit must be a positive number of seconds, "

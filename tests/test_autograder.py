@@ -169,3 +169,26 @@ def test_no_file_or_a_grader_fault_still_gets_results(autograder: Path, tmp_path
     assert proc.returncode == 0
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == 0 and "autograder itself failed" in results["output"]
+
+
+def test_the_entrypoints_grade_within_the_platform_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import grader.engine
+    from grader.autograder import grade_upload
+    from grader.results import GradeReport
+    from grader.rubric import parse_rubric
+
+    seen = []
+
+    def fake_grade(path: Path, exercises: object, config: object) -> GradeReport:
+        seen.append(config)
+        return GradeReport(str(path), [], 0.0)
+
+    monkeypatch.setattr(grader.engine, "grade", fake_grade)
+    (tmp_path / "lstm_cell.py").write_text("class LSTMCell: pass\n")
+    report, why = grade_upload(tmp_path, parse_rubric(RUBRIC), 120)
+    assert report is not None and report.submission == "lstm_cell.py" and why == ""
+    assert seen[0].submission_timeout_s == 90 and seen[0].max_examples == 2
+    (tmp_path / "empty").mkdir()
+    report, why = grade_upload(tmp_path / "empty", parse_rubric(RUBRIC), 120)
+    assert report is None and "no .py or .ipynb" in why and len(seen) == 1
