@@ -80,10 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate.add_parser(sub)
     handout.add_parser(sub)
-    from grader import autograder, batch
+    from grader import autograder, batch, prairielearn
 
     batch.add_parser(sub)
     autograder.add_parser(sub)
+    prairielearn.add_parser(sub)
     return parser
 
 
@@ -171,10 +172,11 @@ def _dispatch(args: argparse.Namespace, spare: Any = None) -> int:
     from grader.i18n import tr
     from grader.reports import gradescope, terminal
 
-    if args.command in ("batch", "gradescope"):
-        from grader import autograder, batch
+    if args.command in ("batch", "gradescope", "prairielearn"):
+        from grader import autograder, batch, prairielearn
 
-        return (batch if args.command == "batch" else autograder).command(args)
+        return {"batch": batch, "gradescope": autograder,
+                "prairielearn": prairielearn}[args.command].command(args)
     if args.command in ("validate", "handout"):
         from grader import handout, validate
 
@@ -196,8 +198,10 @@ def _dispatch(args: argparse.Namespace, spare: Any = None) -> int:
         terminal.render(report, sys.stdout, notes=[*_hidden_note(exercises, config), *written])
         return ExitCode.OK if report.all_passed else ExitCode.CHECKS_FAILED
     if args.command == "grade":
-        report = grade(args.path, exercises, _config(args, rubric),
-                       runner_factory=_runner_factory(spare))
+        config = _config(args, rubric)
+        if args.format == "prairielearn" and not args.path.is_file():
+            return _prairielearn_no_file(args, config.lang)
+        report = grade(args.path, exercises, config, runner_factory=_runner_factory(spare))
         _write_atomic(args.out, report, get_format(args.format).render)
         for line in _write_html(args.html, report):
             print(line)
@@ -218,6 +222,22 @@ def _dispatch(args: argparse.Namespace, spare: Any = None) -> int:
             print(tr("ui.results_written", report.lang, path=args.out))
         return ExitCode.OK
     raise ConfigError(f"unknown command {args.command!r}")
+
+
+def _prairielearn_no_file(args: argparse.Namespace, lang: str) -> int:
+    """PrairieLearn shows a job without results.json as "Grading failed": write one that
+    says, as "Invalid, not gradable", that there was no file (no attempt is charged)."""
+    import json
+
+    from grader.i18n import Msg, tr
+    from grader.reports.prairielearn import not_gradable
+
+    reason = tr("pl.nothing_graded", lang, reason=Msg("usage.no_file", path=str(args.path)))
+    with atomic_write(args.out) as stream:
+        json.dump(not_gradable(reason), stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
+    print(f"lstm-grader: {reason} -> {args.out}", file=sys.stderr)
+    return ExitCode.OK
 
 
 def _hidden_note(exercises: tuple[str, ...], config: GradeConfig) -> list[str]:

@@ -24,7 +24,7 @@ from grader.errors import ConfigError, StudentException, SubmissionError, Unread
 from grader.exercises import DEFAULT_EXERCISES, Exercise, get_exercise
 from grader.i18n import Msg, append_field, as_msg, join, registered, set_field
 from grader.notebook import NotebookSource, notebook_source
-from grader.results import CheckResult, ExerciseResult, GradeReport
+from grader.results import CheckResult, ExerciseResult, GradeReport, maths_failures
 from grader.sandbox import InProcessRunner, Runner, SandboxRunner, runner_settings
 
 RunnerFactory = Callable[[dict[str, Any], GradeConfig], Runner]
@@ -257,12 +257,9 @@ def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: s
     return result
 
 
-_SPEED_NEEDS = ("equivalence", "sequence", "gradients")
-
-
 def _speed_needs_correct_maths(results: list[CheckResult]) -> None:
     """Speed points go only to an implementation that computes the right thing."""
-    wrong = sorted({r.category for r in results if not r.passed and r.category in _SPEED_NEEDS})
+    wrong = maths_failures(results)
     if not wrong:
         return
     for r in results:

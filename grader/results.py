@@ -5,8 +5,13 @@ Writers in ``grader/reports/`` turn a ``GradeReport`` into text, Markdown or JSO
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+# Speed earns something (points, a leaderboard rank) only when the maths is right: every
+# check of these categories passed. The engine and the Gradescope leaderboard share the rule.
+SPEED_NEEDS = ("equivalence", "sequence", "gradients")
 
 
 @dataclass
@@ -95,3 +100,8 @@ class GradeReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def maths_failures(checks: Iterable[CheckResult]) -> list[str]:
+    """The categories of ``SPEED_NEEDS`` with a failed check (empty: the maths is right)."""
+    return sorted({c.category for c in checks if not c.passed and c.category in SPEED_NEEDS})

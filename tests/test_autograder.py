@@ -81,7 +81,39 @@ def test_the_zip_holds_the_scripts_the_rubric_and_the_grader(autograder: Path) -
     assert "--index-url https://download.pytorch.org/whl/cpu" in setup
     assert "bubblewrap" in setup and "torch==" in setup
     assert "AUTOGRADER_ROOT" in run and "results" not in rubric
+    assert "--time-limit 600" in run  # Gradescope's default limit, which grading stays under
     assert rubric == RUBRIC
+
+
+def test_setup_installs_the_exact_versions_the_zip_was_built_with(autograder: Path) -> None:
+    from importlib import metadata
+
+    with zipfile.ZipFile(autograder) as zf:
+        setup = zf.read("setup.sh").decode()
+        lock = zf.read("requirements.lock").decode()
+    pins = dict(line.split("==") for line in lock.splitlines() if not line.startswith("#"))
+    # Everything that draws or decides a grade, at the version installed here.
+    for name in ("hypothesis", "numpy", "nbformat", "sympy", "filelock"):
+        assert pins[name] == metadata.version(name), name
+    assert "torch" not in pins and not any(n.startswith("nvidia") for n in pins)
+    assert f"torch=={metadata.version('torch').split('+')[0]}" in setup
+    # Only torch comes from the CPU index; the lock from the default one; nothing unpinned.
+    index_lines = [line for line in setup.splitlines() if "download.pytorch.org" in line]
+    assert len(index_lines) == 1 and "--extra-index-url" not in setup
+    torch_at = setup.index("torch==")
+    assert torch_at < setup.index('-r "$here/requirements.lock"') \
+        < setup.index('--no-deps "$here/lstm_grader"') < setup.index("pip check")
+
+
+def test_within_limit_puts_the_grading_budget_below_the_platform_limit() -> None:
+    from grader.autograder import within_limit
+    from grader.config import GradeConfig
+
+    assert within_limit(GradeConfig(), 600).submission_timeout_s == 540
+    assert within_limit(GradeConfig(), 120).submission_timeout_s == 90
+    assert within_limit(GradeConfig(submission_timeout_s=100), 600).submission_timeout_s == 100
+    with pytest.raises(ConfigError):
+        within_limit(GradeConfig(), 0)
 
 
 def test_a_broken_rubric_is_refused_when_the_zip_is_built(tmp_path: Path) -> None:
@@ -137,3 +169,26 @@ def test_no_file_or_a_grader_fault_still_gets_results(autograder: Path, tmp_path
     assert proc.returncode == 0
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == 0 and "autograder itself failed" in results["output"]
+
+
+def test_the_entrypoints_grade_within_the_platform_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import grader.engine
+    from grader.autograder import grade_upload
+    from grader.results import GradeReport
+    from grader.rubric import parse_rubric
+
+    seen = []
+
+    def fake_grade(path: Path, exercises: object, config: object) -> GradeReport:
+        seen.append(config)
+        return GradeReport(str(path), [], 0.0)
+
+    monkeypatch.setattr(grader.engine, "grade", fake_grade)
+    (tmp_path / "lstm_cell.py").write_text("class LSTMCell: pass\n")
+    report, why = grade_upload(tmp_path, parse_rubric(RUBRIC), 120)
+    assert report is not None and report.submission == "lstm_cell.py" and why == ""
+    assert seen[0].submission_timeout_s == 90 and seen[0].max_examples == 2
+    (tmp_path / "empty").mkdir()
+    report, why = grade_upload(tmp_path / "empty", parse_rubric(RUBRIC), 120)
+    assert report is None and "no .py or .ipynb" in why and len(seen) == 1

@@ -64,6 +64,46 @@ def test_prairielearn_marks_a_file_that_does_not_load_as_not_gradable(
     assert data["gradable"] is False
     assert data["score"] == 0.0
     assert "syntax error" in data["tests"][0]["output"]
+    assert data["format_errors"] and "syntax error" in data["format_errors"][0]
+
+
+def test_prairielearn_texts_are_the_terminal_report_as_plain_text(
+        lesson_report: GradeReport) -> None:
+    from grader.reports import text
+
+    data = json.loads(render_text(lesson_report, "prairielearn"))
+    terminal = io.StringIO()
+    text.render(lesson_report, terminal)
+    assert data["output"] == terminal.getvalue()  # the whole report, as `check` prints it
+    printed = terminal.getvalue().splitlines()
+    for check, test in zip(lesson_report.checks, data["tests"], strict=True):
+        if not check.passed:
+            # what `check` prints under the failed check (there indented by two), line by line
+            assert test["output"] == "\n".join(text.failure_block(check))
+            assert all(f"  {line}" in printed for line in test["output"].splitlines())
+    every = data["output"] + "".join(t["output"] + t["message"] for t in data["tests"])
+    assert "**" not in every and "```" not in every and "\x1b[" not in every
+    assert "images" not in data  # no plots measured: none sent
+
+
+def test_prairielearn_sends_the_plots_as_labelled_png_images_within_the_size_limit() -> None:
+    import base64
+
+    from grader.i18n import tr
+    from grader.reports.prairielearn import SIZE_LIMIT
+
+    report = grade(LESSON, ("lstm_cell",), GradeConfig(max_examples=2, visuals=True),
+                   runner_factory=in_process)
+    report.lang = "es"  # drawn once (a few seconds), labelled in the report's language
+    rendered = render_text(report, "prairielearn")
+    assert len(rendered.encode()) < SIZE_LIMIT
+    images = json.loads(rendered)["images"]
+    assert [i["label"] for i in images] == [
+        tr(f"html.{kind}_heading", "es") for kind in ("gates", "states", "gradients")]
+    for image in images:
+        prefix = "data:image/png;base64,"
+        assert image["url"].startswith(prefix) and image["label"]
+        assert base64.b64decode(image["url"][len(prefix):])[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_junit_has_a_suite_per_exercise_and_a_case_per_check(
@@ -81,16 +121,36 @@ def test_junit_has_a_suite_per_exercise_and_a_case_per_check(
     for case, check in zip(cases, checks, strict=True):
         assert case.get("classname") == f"lstm_cell.{check.category}"
         assert float(case.get("time", "nan")) >= 0
-        props = {p.get("name"): p.get("value") for p in case.iter("property")}
-        assert float(props["score"]) == check.score
-        assert float(props["max_score"]) == check.max_score
+        assert case.find("properties") is None  # xunit2 has no properties on a testcase
+        out = case.findtext("system-out") or ""
+        assert out.startswith(f"points: {check.score:g} / {check.max_score:g}\n")
         failure = case.find("failure")
-        assert (failure is None) == check.passed
+        assert (failure is None) == check.passed and case.find("error") is None
         if failure is not None:
             assert failure.get("message") and check.message.splitlines()[0] in (
                 failure.text or "")
+            assert "**" not in (failure.text or "") and "```" not in (failure.text or "")
     suite_props = {p.get("name"): p.get("value") for p in suites[0].find("properties") or []}
     assert float(suite_props["score"]) == lesson_report.score
+    assert float(suite_props["max_score"]) == lesson_report.max_score
+    assert suite_props["status"] == "graded"
+    assert root.find("properties") is None  # nor on testsuites
+    assert root.get("errors") == "0" and root.get("failures") == str(len(failed))
+
+
+def test_junit_counts_a_file_that_does_not_load_as_errors_not_failures(
+        broken_report: GradeReport) -> None:
+    root = ET.fromstring(render_text(broken_report, "junit"))
+    suite = root.find("testsuite")
+    assert suite is not None
+    n = len(broken_report.checks)
+    assert suite.get("errors") == str(n) and suite.get("failures") == "0"
+    assert root.get("errors") == str(n) and root.get("failures") == "0"
+    cases = suite.findall("testcase")
+    assert all(c.find("failure") is None for c in cases)
+    errors = [c.find("error") for c in cases]
+    assert all(e is not None and e.get("type") == "load_error" for e in errors)
+    assert "syntax error" in (errors[0].text or "")  # type: ignore[union-attr]
 
 
 def test_junit_strips_control_characters_and_escapes_student_text() -> None:

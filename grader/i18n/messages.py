@@ -725,6 +725,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "pl.stopped_early": {"en": " (grading stopped early: {status})",
                          "es": " (la calificación se detuvo antes de terminar: {status})"},
+    "pl.nothing_graded": {"en": "Nothing was graded: {reason}.",
+                          "es": "No se calificó nada: {reason}."},
+    "pl.grader_failed": {
+        "en": "The grader itself failed ({error}); this is not a problem with your code. "
+              "Please tell your instructor.",
+        "es": "Falló el propio calificador ({error}); no es un problema de tu código. Avisa "
+              "a tu profesor.",
+    },
+    "pl.images_left_out": {
+        "en": "(Plots left out to stay under PrairieLearn's 1 MB limit: {labels}.)",
+        "es": "(Gráficos omitidos para no pasar el límite de 1 MB de PrairieLearn: {labels}.)",
+    },
     "ui.pytest_grader_error": {
         "en": "lstm-grader could not grade {submission}: {error}",
         "es": "lstm-grader no pudo calificar {submission}: {error}",

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from grader.i18n import field_text, tr
 from grader.reports.feedback import failed_check_markdown
-from grader.results import GradeReport
+from grader.results import GradeReport, maths_failures
 
 
 def to_dict(report: GradeReport, lang: str | None = None) -> dict[str, Any]:
@@ -60,11 +60,16 @@ def to_dict(report: GradeReport, lang: str | None = None) -> dict[str, Any]:
 
 
 def leaderboard(report: GradeReport) -> list[dict[str, Any]]:
-    """The speed ratio student/PyTorch of each exercise (lower is better)."""
-    timed = [c for c in report.checks if c.category == "speed"
+    """The speed ratio student/PyTorch of each exercise (lower is better), for exercises whose
+    maths is right (the rule that gates the speed points: ``grader.results.maths_failures``)
+    and that are not denied credit (a built-in RNN): a fast wrong cell ranks nowhere."""
+    timed = [(ex, c) for ex in report.exercises for c in ex.checks if c.category == "speed"
              and isinstance(c.extra.get("ratio"), int | float)]
     entries = []
-    for c in timed:
+    for ex, c in timed:
+        if maths_failures(ex.checks) or any(
+                not k.passed for k in ex.checks if k.category == "integrity"):
+            continue
         baseline = c.extra.get("speed", {}).get("baseline", "nn.LSTM")
         name = f"speed ratio vs {baseline}" + (f" ({c.exercise})" if len(timed) > 1 else "")
         entries.append({"name": name, "value": c.extra["ratio"], "order": "asc"})

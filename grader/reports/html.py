@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -264,54 +265,12 @@ class _Page:
         if "error" in visuals:
             reason = _msg(visuals["error"], self.lang)
             return f'<p class="no-plots">{self.t("html.no_plots", reason=reason)}</p>'
-        from grader.reports import plots
-
         out = [self.gaps(visuals)]
-        labels = (tr("html.yours", self.lang), tr("html.reference", self.lang),
-                  tr("html.difference", self.lang))
-        x_label, y_label = tr("html.time_step", self.lang), tr("html.unit", self.lang)
-        gates = visuals.get("gates")
-        if gates:
-            png = plots.heatmaps(gates, self.panel_title, labels, x_label, y_label)
-            out.append(self.figure("gates", png, tr("html.gates_heading", self.lang),
-                                   tr("html.gates_caption", self.lang) + " "
-                                   + tr("html.gates_how", self.lang)))
-        else:
+        figures = plot_figures(ex, self.lang)
+        if not visuals.get("gates"):
             out.append(f'<p class="muted">{self.t("html.no_gate_view")}</p>')
-        states = visuals.get("states")
-        if states:
-            png = plots.heatmaps(states, self.panel_title, labels, x_label, y_label)
-            out.append(self.figure("states", png, tr("html.states_heading", self.lang),
-                                   tr("html.states_caption", self.lang)))
-        grads = visuals.get("gradients")
-        if grads:
-            out.append(self.gradients(ex, grads))
+        out.extend(self.figure(f.kind, f.png, f.title, f.caption) for f in figures)
         return "\n".join(out)
-
-    def gradients(self, ex: ExerciseResult, grads: dict[str, Any]) -> str:
-        from grader.reports import plots
-
-        series = [
-            (tr("html.legend_yours", self.lang, name=ex.class_name), grads.get("student", []),
-             "#d62728"),
-            (tr("html.legend_reference", self.lang, name=ex.class_name),
-             grads.get("reference", []), "#1f77b4"),
-            (tr("html.rnn", self.lang), grads.get("rnn", []), "#7f7f7f"),
-        ]
-        png = plots.gradient_norms(series, tr("html.time_step", self.lang),
-                                   tr("html.grad_norm", self.lang),
-                                   tr("html.legend_zero", self.lang))
-        bias = grads.get("forget_bias")
-        caption = tr("html.gradients_caption", self.lang, bias=_num(bias)) if bias is not None \
-            else tr("html.gradients_caption_plain", self.lang)
-        student = grads.get("student", [])
-        missing = sum(v is None for v in student)
-        zeros = sum(v is not None and not v > 0 for v in student)
-        if student and missing == len(student):
-            caption += " " + tr("html.grad_missing", self.lang)
-        elif zeros:
-            caption += " " + tr("html.grad_zero", self.lang, n=zeros, total=len(student))
-        return self.figure("gradients", png, tr("html.gradients_heading", self.lang), caption)
 
     def gaps(self, visuals: dict[str, Any]) -> str:
         """Which gate or state differs from the reference, and by how much, in words. The
@@ -345,19 +304,88 @@ class _Page:
         return f'<p class="gap">{head}</p><ul class="gaps">{"".join(items)}</ul>'
 
     def panel_title(self, panel: dict[str, Any]) -> str:
-        name = str(panel.get("name", ""))
-        try:
-            word = tr(f"gateword.{name}", self.lang)
-        except KeyError:
-            word = name
-        layer = panel.get("layer")
-        return word if layer is None else tr("html.layer", self.lang, name=word, layer=layer)
+        return _panel_title(panel, self.lang)
 
     def figure(self, kind: str, png: bytes, title: str, caption: str) -> str:
         data = base64.b64encode(png).decode("ascii")
         return (f'<figure class="plot" data-plot="{_e(kind)}"><h4>{_e(title)}</h4>'
                 f'<img src="data:image/png;base64,{data}" alt="{_e(title)}">'
                 f"<figcaption>{_e(caption)}</figcaption></figure>")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One picture of an exercise: what it shows (``kind``), the PNG, a title and a caption
+    in the report's language. The HTML report embeds these; PrairieLearn's results carry
+    them as ``images``."""
+
+    kind: str        # gates, states, gradients
+    png: bytes
+    title: str
+    caption: str
+
+
+def plot_figures(ex: ExerciseResult, lang: str) -> list[Figure]:
+    """The exercise's plots, drawn from ``ex.visuals`` (none when nothing was measured)."""
+    visuals = ex.visuals or {}
+    if not visuals or "error" in visuals:
+        return []
+    from grader.reports import plots
+
+    def title(panel: dict[str, Any]) -> str:
+        return _panel_title(panel, lang)
+
+    figures = []
+    labels = (tr("html.yours", lang), tr("html.reference", lang), tr("html.difference", lang))
+    x_label, y_label = tr("html.time_step", lang), tr("html.unit", lang)
+    gates = visuals.get("gates")
+    if gates:
+        png = plots.heatmaps(gates, title, labels, x_label, y_label)
+        figures.append(Figure("gates", png, tr("html.gates_heading", lang),
+                              tr("html.gates_caption", lang) + " " + tr("html.gates_how", lang)))
+    states = visuals.get("states")
+    if states:
+        png = plots.heatmaps(states, title, labels, x_label, y_label)
+        figures.append(Figure("states", png, tr("html.states_heading", lang),
+                              tr("html.states_caption", lang)))
+    grads = visuals.get("gradients")
+    if grads:
+        figures.append(_gradients_figure(ex, grads, lang))
+    return figures
+
+
+def _gradients_figure(ex: ExerciseResult, grads: dict[str, Any], lang: str) -> Figure:
+    from grader.reports import plots
+
+    series = [
+        (tr("html.legend_yours", lang, name=ex.class_name), grads.get("student", []), "#d62728"),
+        (tr("html.legend_reference", lang, name=ex.class_name), grads.get("reference", []),
+         "#1f77b4"),
+        (tr("html.rnn", lang), grads.get("rnn", []), "#7f7f7f"),
+    ]
+    png = plots.gradient_norms(series, tr("html.time_step", lang), tr("html.grad_norm", lang),
+                               tr("html.legend_zero", lang))
+    bias = grads.get("forget_bias")
+    caption = tr("html.gradients_caption", lang, bias=_num(bias)) if bias is not None \
+        else tr("html.gradients_caption_plain", lang)
+    student = grads.get("student", [])
+    missing = sum(v is None for v in student)
+    zeros = sum(v is not None and not v > 0 for v in student)
+    if student and missing == len(student):
+        caption += " " + tr("html.grad_missing", lang)
+    elif zeros:
+        caption += " " + tr("html.grad_zero", lang, n=zeros, total=len(student))
+    return Figure("gradients", png, tr("html.gradients_heading", lang), caption)
+
+
+def _panel_title(panel: dict[str, Any], lang: str) -> str:
+    name = str(panel.get("name", ""))
+    try:
+        word = tr(f"gateword.{name}", lang)
+    except KeyError:
+        word = name
+    layer = panel.get("layer")
+    return word if layer is None else tr("html.layer", lang, name=word, layer=layer)
 
 
 def _anchor(c: CheckResult) -> str:

@@ -14,7 +14,7 @@ from typing import TextIO
 from grader.i18n import DEFAULT_LANG, field_text, tr
 from grader.reports.feedback import example_lines
 from grader.reports.next_step import next_step_line, total_line
-from grader.results import CheckResult, GradeReport
+from grader.results import CheckResult, ExerciseResult, GradeReport
 
 
 def status_word(c: CheckResult, lang: str = DEFAULT_LANG) -> str:
@@ -61,6 +61,19 @@ def failure_block(c: CheckResult, lang: str = DEFAULT_LANG) -> list[str]:
         indent = "" if kind == "message" else "  "
         lines.extend(f"{indent}{line}" for line in part)
     return lines
+
+
+def check_text(ex: ExerciseResult, c: CheckResult, lang: str = DEFAULT_LANG) -> str:
+    """One check as plain text (PrairieLearn's and JUnit's per-test output): its failure
+    block, after the exercise's note when it got no credit, or its confirmation when it
+    passed."""
+    if c.passed:
+        message = field_text(c, "message", lang)
+        return tr("ui.passed_message", lang, message=message) if message else \
+            tr("ui.passed", lang)
+    lines = failure_block(c, lang)
+    note = field_text(ex, "note", lang)
+    return "\n".join([note, "", *lines] if note else lines)
 
 
 def render(report: GradeReport, stream: TextIO, lang: str | None = None,
