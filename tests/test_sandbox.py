@@ -169,9 +169,8 @@ def test_a_daemon_started_in_a_new_session_does_not_survive_grading(mode: str) -
     assert _daemons() == []
 
 
-@MODES
-def test_a_worker_that_ignores_sigterm_is_killed_anyway(mode: str) -> None:
-    config = FAST.with_(request_timeout_s=1.0, submission_timeout_s=10.0, sandbox=mode)
+def test_a_worker_that_ignores_sigterm_is_killed_anyway() -> None:
+    config = FAST.with_(request_timeout_s=1.0, submission_timeout_s=10.0)
     report = grade(HOSTILE / "ignores_sigterm.py", ["lstm_cell"], config)
     assert any("no answer within 1 s" in c.message for c in report.checks)
 
@@ -276,7 +275,7 @@ def _failed_with(report: object, needle: str) -> list[object]:
 
 
 def test_a_worker_that_shrinks_its_pipe_and_stops_reading_cannot_block_the_grader() -> None:
-    config = FAST.with_(request_timeout_s=2.0, submission_timeout_s=40.0)
+    config = FAST.with_(request_timeout_s=2.0, submission_timeout_s=12.0)
     report = grade(HOSTILE / "shrinks_request_pipe.py", ["lstm_cell"], config)
     assert _failed_with(report, "did not take its request within 2 s")
     assert report.score < report.max_score
@@ -288,7 +287,7 @@ def test_a_forged_header_announcing_a_gigabyte_is_refused_before_anything_is_rea
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Every check that calls forward meets the forgery and restarts the worker: bounded here.
     report = grade(HOSTILE / "forges_huge_reply.py", ["lstm_cell"],
-                   FAST.with_(submission_timeout_s=20.0))
+                   FAST.with_(submission_timeout_s=10.0))
     forward = {c.check_id: c for c in report.checks}["equivalence.forward"]
     assert not forward.passed
     assert "sent a reply larger than this request can return" in forward.message
@@ -299,7 +298,7 @@ def test_a_forged_header_announcing_a_gigabyte_is_refused_before_anything_is_rea
 
 def test_a_reply_that_answers_an_earlier_request_is_detected() -> None:
     report = grade(HOSTILE / "desyncs_replies.py", ["lstm_cell"],
-                   FAST.with_(submission_timeout_s=20.0))
+                   FAST.with_(submission_timeout_s=10.0))
     assert _failed_with(report, "out of step")
     assert report.score < report.max_score
 
