@@ -70,9 +70,8 @@ class CheckSummary:
         return not self.failed
 
     def __repr__(self) -> str:
-        failed = ", ".join(self.failed) if self.failed else "none"
         return (f"CheckSummary(score={self.score:g}/{self.max_score:g}, "
-                f"exercises={', '.join(self.exercises)}, failed=[{failed}], "
+                f"exercises={list(self.exercises)!r}, failed={list(self.failed)!r}, "
                 f"next_step={self.next_step!r})")
 
     @classmethod
