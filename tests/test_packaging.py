@@ -70,9 +70,16 @@ def _link_dependencies(site: Path) -> None:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
+    # Built from a copy: a build writes build/ and *.egg-info/ next to the sources.
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for name in ("grader", "reference", "student_template", "examples"):
+        shutil.copytree(ROOT / name, source / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     # No build isolation: this environment's setuptools builds it, without a download.
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation",
-                    "--outdir", str(out), str(ROOT)], check=True, capture_output=True,
+                    "--outdir", str(out), str(source)], check=True, capture_output=True,
                    cwd=out)
     (found,) = out.glob("lstm_grader-*.whl")
     return found
