@@ -12,7 +12,8 @@ input history, as typed: ``In``), made into a notebook, one cell per execution n
 read by the same rules as an ``.ipynb`` file (``grader/notebook.py``): only definitions are
 kept; training, plotting and printing, magics, shell lines and the check cell itself are
 skipped; an error says ``cell N`` for the cell run as ``[N]``. A cell that did not parse never
-ran, so it is left out. Nothing is read from disk: Colab's notebook is not a file.
+ran, so it is left out; a class defined again in a later cell counts only in its latest form,
+as in the kernel. Nothing is read from disk: Colab's notebook is not a file.
 
 The code is never run in this process: it goes to the same sandboxed worker as
 ``lstm-grader check`` (``grader.engine.grade`` with its ``SandboxRunner``), under bubblewrap
@@ -177,14 +178,15 @@ def kernel_notebook(shell: Any, all_cells: bool = False) -> str:
 
     Raw inputs (magics as typed, which the notebook rules skip) are used; a cell whose
     transformed code does not parse never ran and becomes an empty cell, so numbers still
-    match. With ``all_cells``, the running cell (the one calling ``check``) is left out too:
-    its code after the call has not run."""
+    match; a class or function defined again later is kept only where it was last defined.
+    With ``all_cells``, the running cell (the one calling ``check``) is left out too: its
+    code after the call has not run."""
     import nbformat
 
     history = shell.history_manager
     raw = list(history.input_hist_raw)
     parsed = list(history.input_hist_parsed)
-    cells = []
+    codes = []
     for n in range(1, len(raw)):
         code = raw[n]
         try:
@@ -193,9 +195,34 @@ def kernel_notebook(shell: Any, all_cells: bool = False) -> str:
             code = ""
         if all_cells and n == len(raw) - 1:
             code = ""
-        cells.append(nbformat.v4.new_code_cell(code))
-    nb = nbformat.v4.new_notebook(cells=cells)
-    return str(nbformat.writes(nb))
+        codes.append(code)
+    cells = [nbformat.v4.new_code_cell(code) for code in _latest_definitions(codes)]
+    return str(nbformat.writes(nbformat.v4.new_notebook(cells=cells)))
+
+
+def _latest_definitions(codes: list[str]) -> list[str]:
+    """The cells with every class or function that a later cell defines again blanked out
+    (line numbers kept): the kernel holds only the latest ``LSTMCell``, and a first attempt
+    that used ``nn.LSTMCell`` must not count against the one that replaced it."""
+    spans: dict[str, list[tuple[int, int, int]]] = {}  # name -> [(cell, first, last line)]
+    for k, code in enumerate(codes):
+        # Magic and shell lines as the notebook rules see them: not code.
+        lines = ["#" if line.lstrip().startswith(("%", "!", "?")) else line
+                 for line in code.splitlines()]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                spans.setdefault(node.name, []).append(
+                    (k, first, node.end_lineno or node.lineno))
+    out = [code.splitlines() for code in codes]
+    for found in spans.values():
+        for k, first, last in found[:-1]:
+            out[k][first - 1:last] = [""] * (last - first + 1)
+    return ["\n".join(lines) for lines in out]
 
 
 # -- what the student sees ---------------------------------------------------------------------

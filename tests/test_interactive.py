@@ -153,9 +153,13 @@ def test_a_correct_notebook_passes_in_colabs_situation_without_bubblewrap() -> N
 # -- without a kernel: the parts that need no worker ---------------------------------------------
 
 def _history(*cells: str) -> SimpleNamespace:
+    """A shell's input history as IPython keeps it: raw, and transformed by IPython itself."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
     raw = ["", *cells]
+    parsed = [TransformerManager().transform_cell(cell) for cell in raw]
     return SimpleNamespace(history_manager=SimpleNamespace(input_hist_raw=raw,
-                                                           input_hist_parsed=raw))
+                                                           input_hist_parsed=parsed))
 
 
 def test_the_kernels_history_becomes_a_notebook_numbered_like_the_prompts() -> None:
@@ -170,6 +174,17 @@ def test_the_kernels_history_becomes_a_notebook_numbered_like_the_prompts() -> N
     # With every cell run, the running cell (the one calling check) is left out.
     every = nbformat.reads(kernel_notebook(shell, all_cells=True), as_version=4)
     assert every.cells[-1].source == ""
+
+
+def test_only_the_latest_definition_of_a_class_counts_as_in_the_kernel() -> None:
+    first = "class LSTMCell(nn.Module):\n    cell = nn.LSTMCell\n"
+    second = "%who\nclass LSTMCell(nn.Module):\n    pass\nx = 1"
+    nb = nbformat.reads(kernel_notebook(_history("import torch", first, second)), as_version=4)
+    assert [c.source for c in nb.cells] == ["import torch", "\n", second]
+    read = notebook_source(kernel_notebook(_history("import torch", first, second)))
+    assert "nn.LSTMCell" not in read.source
+    assert read.where(read.source.splitlines().index("class LSTMCell(nn.Module):") + 1) == \
+        "cell 3, line 2"
 
 
 def test_outside_a_notebook_check_needs_a_file_and_says_so() -> None:
