@@ -136,6 +136,25 @@ def _runner_factory(spare: Any) -> Any:
     return factory
 
 
+def _bundled_example() -> Path:
+    """examples/lesson_lstm.py of a checkout, else the copy an install put in its data folder
+    (pyproject.toml's data-files: <prefix>/share/lstm-grader/)."""
+    checkout = Path(__file__).resolve().parent.parent / "examples" / "lesson_lstm.py"
+    if checkout.is_file():
+        return checkout
+    import sysconfig
+
+    for scheme in (None, f"{os.name}_user"):
+        try:
+            data = sysconfig.get_path("data", scheme) if scheme else sysconfig.get_path("data")
+        except KeyError:
+            continue
+        installed = Path(data) / "share" / "lstm-grader" / "lesson_lstm.py"
+        if installed.is_file():
+            return installed
+    return checkout
+
+
 def main(argv: list[str] | None = None) -> int:
     spare = _prestart(sys.argv[1:] if argv is None else list(argv))
     try:
@@ -239,25 +258,6 @@ def _prairielearn_no_file(args: argparse.Namespace, lang: str) -> int:
         stream.write("\n")
     print(f"lstm-grader: {reason} -> {args.out}", file=sys.stderr)
     return ExitCode.OK
-
-
-def _bundled_example() -> Path:
-    """examples/lesson_lstm.py of a checkout, else the copy an install put in its data folder
-    (pyproject.toml's data-files: <prefix>/share/lstm-grader/)."""
-    checkout = Path(__file__).resolve().parent.parent / "examples" / "lesson_lstm.py"
-    if checkout.is_file():
-        return checkout
-    import sysconfig
-
-    for scheme in (None, f"{os.name}_user"):
-        try:
-            data = sysconfig.get_path("data", scheme) if scheme else sysconfig.get_path("data")
-        except KeyError:
-            continue
-        installed = Path(data) / "share" / "lstm-grader" / "lesson_lstm.py"
-        if installed.is_file():
-            return installed
-    return checkout
 
 
 def _hidden_note(exercises: tuple[str, ...], config: GradeConfig) -> list[str]:

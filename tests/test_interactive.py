@@ -215,6 +215,24 @@ def test_the_summary_has_the_score_failures_and_next_step_and_a_short_repr() -> 
     assert CheckSummary.from_report(report) == summary
 
 
+def test_the_notebook_report_is_a_block_whose_styles_stay_inside_it() -> None:
+    from grader.reports import html
+
+    report = GradeReport("notebook.ipynb", [ExerciseResult("lstm_cell", "LSTMCell", [
+        CheckResult("shapes.sizes", "lstm_cell", "shapes", "sizes <b>", 1.0, 0.0, False)])],
+        1.0)
+    block = html.fragment(report, notes=["a note & more"])
+    assert block.startswith('<div class="lstm-grader-report"') and block.endswith("</div>\n")
+    assert "<html" not in block and "<body" not in block and "<head" not in block
+    css = re.search(r"<style>(.*?)</style>", block, re.S)[1]  # type: ignore[index]
+    selectors = [sel.strip() for rule in re.findall(r"([^{}]+)\{", css)
+                 for sel in rule.split(",")]
+    assert selectors and all(sel.startswith(".lstm-grader-report") for sel in selectors)
+    assert "sizes &lt;b&gt;" in block and "a note &amp; more" in block
+    # The page is the same report, as a document.
+    assert "sizes &lt;b&gt;" in html.to_html(report)
+
+
 def test_grader_exports_check_with_a_docstring() -> None:
     import grader
 

@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import base64
 import html
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from grader.i18n import DEFAULT_LANG, Msg, check_lang, field_text, tr
 from grader.reports.feedback import example_lines
 from grader.reports.next_step import total_line
 from grader.reports.text import check_line
 from grader.results import CheckResult, ExerciseResult, GradeReport
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from re import Match
 
 # Nothing may be fetched: only inline styles and data: images. A script that slipped through
 # escaping would not run either.
@@ -103,7 +105,9 @@ _SCOPE = "lstm-grader-report"
 
 def _scoped_css() -> str:
     """``_CSS`` with every selector limited to the fragment's ``<div>`` (``body`` is the div)."""
-    def scope(rule: re.Match[str]) -> str:
+    import re
+
+    def scope(rule: Match[str]) -> str:
         selectors = [s.strip() for s in rule[1].split(",")]
         scoped = [f".{_SCOPE}" if s == "body" else f".{_SCOPE} {s}" for s in selectors]
         return ",".join(scoped) + "{" + rule[2] + "}"
