@@ -105,10 +105,13 @@ def check(exercise: str | Sequence[str] | None = None, file: str | os.PathLike[s
     As ``lstm-grader check``, only the rubric's visible checks run. Your code runs only in a
     separate, sandboxed worker process, never in this kernel.
     """
+    config = config or GradeConfig()
+    shell = _shell()
+    if file is None and shell is None:  # said before torch is imported: a plain script
+        raise ConfigError(Msg("api.no_session").render(check_lang(lang or config.lang)))
     from grader.engine import grade
     from grader.exercises import DEFAULT_EXERCISES, EXERCISES
 
-    config = config or GradeConfig()
     exercises: tuple[str, ...] = ()
     if isinstance(exercise, str):
         exercises = (exercise,)
@@ -127,7 +130,6 @@ def check(exercise: str | Sequence[str] | None = None, file: str | os.PathLike[s
             raise ConfigError(Msg("api.unknown_exercise", name=name,
                                   choices=", ".join(EXERCISES)).render(say))
     exercises = exercises or tuple(DEFAULT_EXERCISES)
-    shell = _shell()
     frontend = _is_notebook_frontend(shell)
     overrides: dict[str, Any] = {"only_visible": True, "lang": say}
     if examples is not None:
@@ -141,8 +143,6 @@ def check(exercise: str | Sequence[str] | None = None, file: str | os.PathLike[s
     with tempfile.TemporaryDirectory(prefix="lstm-grader-notebook-") as tmp:
         if file is not None:
             path = Path(file)
-        elif shell is None:
-            raise ConfigError(Msg("api.no_session").render(say))
         else:
             path = Path(tmp) / KERNEL_NOTEBOOK
             path.write_text(kernel_notebook(shell, all_cells), encoding="utf-8")
