@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import enum
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -135,6 +136,25 @@ def _runner_factory(spare: Any) -> Any:
     return factory
 
 
+def _bundled_example() -> Path:
+    """examples/lesson_lstm.py of a checkout, else the copy an install put in its data folder
+    (pyproject.toml's data-files: <prefix>/share/lstm-grader/)."""
+    checkout = Path(__file__).resolve().parent.parent / "examples" / "lesson_lstm.py"
+    if checkout.is_file():
+        return checkout
+    import sysconfig
+
+    for scheme in (None, f"{os.name}_user"):
+        try:
+            data = sysconfig.get_path("data", scheme) if scheme else sysconfig.get_path("data")
+        except KeyError:
+            continue
+        installed = Path(data) / "share" / "lstm-grader" / "lesson_lstm.py"
+        if installed.is_file():
+            return installed
+    return checkout
+
+
 def main(argv: list[str] | None = None) -> int:
     spare = _prestart(sys.argv[1:] if argv is None else list(argv))
     try:
@@ -208,7 +228,7 @@ def _dispatch(args: argparse.Namespace, spare: Any = None) -> int:
         print(f"lstm-grader: {report.score:g} / {report.max_score:g} -> {args.out}")
         return ExitCode.OK
     if args.command == "demo":
-        example = Path(__file__).resolve().parent.parent / "examples" / "lesson_lstm.py"
+        example = _bundled_example()
         if not example.is_file():
             raise ConfigError(f"the bundled example is missing ({example}); reinstall "
                               "lstm-grader from a full checkout")

@@ -2,8 +2,9 @@
 
 The handout (``student_template/lstm_cell.py``) holds every exercise's class; this writes a
 copy with only the chosen exercises' classes (and the classes they build on: ``LSTM`` is
-made of ``LSTMCell``s), its notebook form (built by ``student_template.make_notebook``) and
-``CHECK.txt`` with the command lines students run to check their work locally.
+made of ``LSTMCell``s), its notebook form (built by ``student_template.make_notebook``, ending
+with a cell that checks those exercises through ``grader.check``) and ``CHECK.txt`` with the
+command lines and the notebook call students use to check their work locally.
 """
 
 from __future__ import annotations
@@ -43,6 +44,17 @@ def check_command(exercises: tuple[str, ...], filename: str) -> str:
     return f"lstm-grader check {filename} " + " ".join(f"--exercise {e}" for e in exercises)
 
 
+_NOTEBOOK_CHECK = ("In a notebook (Jupyter, Colab), with these classes in its cells, check from "
+                   "a cell:")
+
+
+def notebook_check(exercises: tuple[str, ...]) -> str:
+    """What a notebook cell runs to check ``exercises`` (``grader.check``)."""
+    from student_template import make_notebook
+
+    return f"from grader import check; {make_notebook.check_call(exercises)}"
+
+
 def build_handout(exercises: tuple[str, ...] | list[str], template: Path | None = None
                   ) -> Handout:
     """The handout's files for ``exercises``, as text."""
@@ -69,7 +81,7 @@ def build_handout(exercises: tuple[str, ...] | list[str], template: Path | None 
     with TemporaryDirectory(prefix="lstm-grader-handout-") as tmp:
         py = Path(tmp) / f"{STEM}.py"
         py.write_text(source, encoding="utf-8")
-        notebook = make_notebook.render(make_notebook.build_notebook(py))
+        notebook = make_notebook.render(make_notebook.build_notebook(py, exercises))
     order = tuple(name for name, _ in classes if name in keep)
     return Handout(exercises, order, source, notebook, _check_txt(exercises, order))
 
@@ -129,7 +141,8 @@ def _docstring(doc: str, exercises: tuple[str, ...], keep: set[str]) -> str:
     tail = textwrap.fill(f"{one_at_a_time}Exercises in this file: "
                          f"{', '.join(f'`{e}`' for e in order)}.", width=92)
     return (f"{body}\n\n{_CHECK_SECTION} before you submit:\n\n"
-            f"    {check_command(exercises, STEM + '.py')}\n\n{tail}\n\"\"\"")
+            f"    {check_command(exercises, STEM + '.py')}\n\n{tail}\n\n"
+            f"{_NOTEBOOK_CHECK}\n\n    {notebook_check(exercises)}\n\"\"\"")
 
 
 def _check_txt(exercises: tuple[str, ...], classes: tuple[str, ...]) -> str:
@@ -148,6 +161,10 @@ lstm-grader is installed):
 
     {check_command(exercises, STEM + '.py')}
     {check_command(exercises, STEM + '.ipynb')}
+
+In the notebook (Jupyter, Colab), run its last cell, which does:
+
+    {notebook_check(exercises)}
 
 It prints every check with PASS or FAIL and, for each failure, what is wrong, the smallest
 failing example and a hint. It exits 0 when everything passed. Some checks may be hidden:

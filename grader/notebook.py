@@ -4,7 +4,8 @@ By default only what defines the submission is kept: imports, function and class
 definitions, and constants (names bound to literals). Cells that train, plot or print are
 skipped and listed in the report; ``all_cells=True`` keeps every code cell (they then run in
 the worker, under the same limits). IPython magics and shell lines are never executed: line
-magics and ``!`` lines are commented out, cells with a cell magic (``%%bash``...) are skipped.
+magics and ``!`` lines are commented out, cells with a cell magic (``%%bash``...) are skipped,
+and so is the cell that imports the grader to check the notebook (``from grader import check``).
 Every line of the result remembers its cell, so errors can point to the cell.
 """
 
@@ -67,6 +68,17 @@ def _is_docstring(node: ast.stmt) -> bool:
         isinstance(node.value.value, str)
 
 
+# `from grader import check`, `import grader`, `from grader.interactive import ...`
+_IMPORTS_GRADER = re.compile(r"^\s*(from\s+grader(\.\w+)*\s+import\b|import\s+grader\b)")
+
+
+def _is_check_cell(lines: list[str]) -> bool:
+    """The cell that checks the notebook (``from grader import check; check(...)``): never
+    part of the submission, in any mode. The grader is not importable in its sandbox, and
+    with ``all_cells`` the worker would otherwise run the check itself."""
+    return any(_IMPORTS_GRADER.match(line) for line in lines)
+
+
 def _describe_skipped(lines: list[str]) -> str:
     first = next((ln.strip() for ln in lines if ln.strip()), "")
     return first[:60] + ("…" if len(first) > 60 else "")
@@ -88,6 +100,9 @@ def notebook_source(text: str, all_cells: bool = False) -> NotebookSource:
         raw = cell.source.splitlines()
         if raw and raw[0].lstrip().startswith("%%"):
             skipped.append(f"cell {number} (cell magic {raw[0].split()[0]})")
+            continue
+        if _is_check_cell(raw):
+            skipped.append(f"cell {number} (lstm-grader's check cell)")
             continue
         lines = [("# (not run by the grader) " + ln if ln.lstrip().startswith(("%", "!", "?"))
                   else ln) for ln in raw]

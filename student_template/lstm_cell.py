@@ -36,6 +36,11 @@ exercises; `--exercise` (repeat it) picks the ones to check, optional ones inclu
     lstm-grader check lstm_cell.py --exercise peephole
 
 Exercise names for `--exercise`: `lstm_cell`, `lstm`, `peephole`, `coupled`, `gru`.
+
+In a notebook (Jupyter, Colab), with these classes in its cells, check from a cell (the
+handout notebook's last cell does it):
+
+    from grader import check; check("lstm_cell")
 """
 
 from __future__ import annotations

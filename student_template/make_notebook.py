@@ -6,7 +6,10 @@ definitions, keeping their exact source text, and writes a notebook with
 - a markdown cell holding the module docstring, its first line as the title;
 - a code cell with everything before the first class (imports and helpers);
 - per class, a markdown cell (title, exercise name and the lesson's explanation in brief)
-  followed by a code cell with the class's source.
+  followed by a code cell with the class's source;
+- last, a markdown cell and the check cell: an install line, commented out (only where
+  lstm-grader is not installed, e.g. Colab), then ``from grader import check`` and the call
+  (``grader/interactive.py``). The grader skips that cell when it reads the notebook.
 
 The output is deterministic (fixed cell ids and metadata, no timestamps or outputs), so the
 committed notebook can be compared with a fresh build. Regenerate it after editing the handout:
@@ -19,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
@@ -145,12 +150,53 @@ def split_source(source: str) -> tuple[str, str, list[tuple[str, str]]]:
     return docstring, preamble, classes
 
 
+CHECK_CELL_ID = "check"
+# There is no public package index release: the course hands out a wheel or a repository.
+INSTALL_LINE = '# %pip install "lstm-grader @ git+https://<the course\'s repository>"'
+CHECK_MARKDOWN = (
+    "## Check your work (comprueba tu trabajo)\n"
+    "\n"
+    "Run the cell below after running the cells above. It checks the classes those cells "
+    "defined (only the definitions: cells that train, plot or print are skipped), runs them "
+    "in a separate, sandboxed process, never in this notebook, and shows every check with "
+    "what to fix, plots of your cell against the reference, and the next step. "
+    "`check(\"lstm_cell\")` checks one exercise; `check(\"lstm\", file=\"lstm_cell.py\")` "
+    "a file. From a terminal: `lstm-grader check lstm_cell.ipynb`.\n"
+    "\n"
+    "In Colab, or wherever lstm-grader is not installed, install it first: remove the `# ` "
+    "in front of `%pip` and write the address your course gives you (a repository, or the "
+    "path of a wheel file you uploaded). Colab already has PyTorch."
+)
+
+
+def check_call(exercises: Sequence[str] | None) -> str:
+    """``check()`` for the course's default exercises, else ``check("x")`` / ``check([...])``."""
+    if not exercises:
+        return "check()"
+    if len(exercises) == 1:
+        return f"check({json.dumps(exercises[0])})"
+    return f"check({json.dumps(list(exercises))})"
+
+
+def check_cell_source(exercises: Sequence[str] | None) -> str:
+    """The notebook's last cell: checks the classes the cells above defined."""
+    return "\n".join([
+        "# Where lstm-grader is not installed yet (Colab): remove the \"# \" and run once.",
+        INSTALL_LINE,
+        "from grader import check",
+        "",
+        check_call(exercises),
+    ])
+
+
 def _cell_id(n: int, slug: str) -> str:
     return f"{n:02d}-{slug}".replace("_", "-")
 
 
-def build_notebook(source_path: Path = SOURCE) -> nbformat.NotebookNode:
-    """The notebook for the handout at ``source_path``; same input, same notebook."""
+def build_notebook(source_path: Path = SOURCE, exercises: Sequence[str] | None = None
+                   ) -> nbformat.NotebookNode:
+    """The notebook for the handout at ``source_path``; same input, same notebook. Its check
+    cell checks ``exercises`` (default: the course's default exercises)."""
     docstring, preamble, classes = split_source(source_path.read_text(encoding="utf-8"))
     v4 = nbformat.v4
     cells = [
@@ -163,10 +209,14 @@ def build_notebook(source_path: Path = SOURCE) -> nbformat.NotebookNode:
                            "exercise name, title and explanation there")
         exercise, title, explanation = SECTIONS[name]
         markdown = (f"## `{name}`: {title}\n\n{explanation}\n\n"
-                    f"Check it: `lstm-grader check lstm_cell.py --exercise {exercise}`")
+                    f"Check it: `check({json.dumps(exercise)})` in a cell (see the last "
+                    f"cell), or `lstm-grader check lstm_cell.ipynb --exercise {exercise}` "
+                    f"in a terminal")
         n = len(cells)
         cells.append(v4.new_markdown_cell(markdown, id=_cell_id(n, exercise)))
         cells.append(v4.new_code_cell(code, id=_cell_id(n + 1, exercise + "-code")))
+    cells.append(v4.new_markdown_cell(CHECK_MARKDOWN, id=_cell_id(len(cells), "check-intro")))
+    cells.append(v4.new_code_cell(check_cell_source(exercises), id=CHECK_CELL_ID))
     nb = v4.new_notebook(cells=cells, metadata=METADATA)
     nb.nbformat, nb.nbformat_minor = 4, NBFORMAT_MINOR
     nbformat.validate(nb)

@@ -64,7 +64,8 @@ def _notebook_namespace() -> dict[str, object]:
     nb = nbformat.read(NOTEBOOK, as_version=4)
     namespace: dict[str, object] = {"__name__": "lstm_cell_notebook"}
     for cell in nb.cells:
-        if cell.cell_type == "code":
+        # The check cell would grade the notebook; it has tests of its own below.
+        if cell.cell_type == "code" and cell.id != make_notebook.CHECK_CELL_ID:
             exec(compile(cell.source, f"<notebook cell {cell.id}>", "exec"), namespace)
     return namespace
 
@@ -138,14 +139,37 @@ def test_each_class_gets_a_markdown_cell_naming_its_exercise_then_its_exact_sour
     source = HANDOUT.read_text(encoding="utf-8")
     classes = [n for n in ast.parse(source).body if isinstance(n, ast.ClassDef)]
     assert [n.name for n in classes] == CLASSES
-    pairs = list(zip(nb.cells[2::2], nb.cells[3::2], strict=True))
+    pairs = list(zip(nb.cells[2:-2:2], nb.cells[3:-2:2], strict=True))
     assert len(pairs) == len(classes)
     for node, (markdown, code) in zip(classes, pairs, strict=True):
         exercise = CONTRACTS[node.name][0]
         assert markdown.cell_type == "markdown" and code.cell_type == "code"
         assert markdown.source.startswith(f"## `{node.name}`")
         assert f"--exercise {exercise}" in markdown.source
+        assert f'check("{exercise}")' in markdown.source
         assert code.source == ast.get_source_segment(source, node)
+
+
+def test_notebook_ends_with_a_check_cell_that_installs_only_when_uncommented() -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    intro, cell = nb.cells[-2:]
+    assert intro.cell_type == "markdown" and "Colab" in intro.source
+    assert cell.cell_type == "code" and cell.id == make_notebook.CHECK_CELL_ID
+    lines = cell.source.splitlines()
+    installs = [line for line in lines if "pip install" in line]
+    assert installs and all(line.startswith("# ") for line in installs)
+    code = [line for line in lines if line and not line.startswith("#")]
+    assert code == ["from grader import check", "check()"]
+    assert _imported_modules(cell.source) == {"grader"}
+
+
+def test_the_grader_skips_the_check_cell_when_it_reads_the_notebook() -> None:
+    from grader.notebook import notebook_source
+
+    read = notebook_source(NOTEBOOK.read_text(encoding="utf-8"))
+    assert "from grader import" not in read.source and "check()" not in read.source
+    assert any("check cell" in skipped for skipped in read.skipped)
+    assert "class LSTMCell" in read.source
 
 
 def test_notebook_code_cells_define_the_same_classes_as_the_handout(
@@ -262,6 +286,7 @@ def test_module_docstring_explains_the_local_check_and_every_exercise_name() -> 
     doc = inspect.getdoc(lstm_cell) or ""
     assert "lstm-grader check lstm_cell.py" in doc
     assert "--exercise lstm_cell --exercise lstm" in doc
+    assert 'from grader import check; check("lstm_cell")' in doc
     for exercise, *_ in CONTRACTS.values():
         assert f"`{exercise}`" in doc
     missing = [api for api in FORBIDDEN_ALWAYS + FORBIDDEN_LSTM_OPS
@@ -285,7 +310,7 @@ def test_handout_imports_nothing_but_torch() -> None:
 def test_notebook_code_cells_import_nothing_but_torch() -> None:
     nb = nbformat.read(NOTEBOOK, as_version=4)
     imported = set().union(*(_imported_modules(c.source) for c in nb.cells
-                             if c.cell_type == "code"))
+                             if c.cell_type == "code" and c.id != make_notebook.CHECK_CELL_ID))
     assert _only_torch(imported) == set()
 
 

@@ -482,6 +482,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "no hay ningún archivo de entrega en {path}; indica la ruta de tu archivo .py "
               "o .ipynb",
     },
+    # -- grader.check, from a notebook or a Python session (grader/interactive.py) -------------
+    "api.no_session": {
+        "en": "check() without a file grades the code run in this Jupyter or IPython session, "
+              "and this is not one; pass your file, e.g. check(\"lstm_cell\", "
+              "file=\"lstm_cell.py\")",
+        "es": "check() sin archivo corrige el código ejecutado en esta sesión de Jupyter o "
+              "IPython, y esta no lo es; indica tu archivo, p. ej. check(\"lstm_cell\", "
+              "file=\"lstm_cell.py\")",
+    },
+    "api.unknown_exercise": {
+        "en": "unknown exercise {name!r}; choose from {choices}",
+        "es": "el ejercicio {name!r} no existe; elige entre {choices}",
+    },
+    "api.done": {
+        "en": "Checked in {seconds:.1f} s",
+        "es": "Comprobado en {seconds:.1f} s",
+    },
     "ui.interrupted": {"en": "interrupted", "es": "interrumpido"},
     "ui.internal_error": {
         "en": "internal error (a bug in the grader, not in your code); please report it with "

@@ -15,13 +15,17 @@ import base64
 import html
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from grader.i18n import DEFAULT_LANG, Msg, check_lang, field_text, tr
 from grader.reports.feedback import example_lines
 from grader.reports.next_step import total_line
 from grader.reports.text import check_line
 from grader.results import CheckResult, ExerciseResult, GradeReport
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from re import Match
 
 # Nothing may be fetched: only inline styles and data: images. A script that slipped through
 # escaping would not run either.
@@ -86,6 +90,31 @@ def to_html(report: GradeReport, lang: str | None = None) -> str:
     return page.document(report)
 
 
+def fragment(report: GradeReport, lang: str | None = None, notes: Sequence[str] = ()) -> str:
+    """The same report as a block to embed in another page (a notebook's output): one
+    ``<div>`` whose styles apply only inside it, so the notebook's own look is left alone.
+    ``notes`` (already in ``lang``) are shown under the total."""
+    lang = check_lang(lang or report.lang or DEFAULT_LANG)
+    body = "\n".join(_Page(lang).main(report, notes))
+    return (f'<div class="{_SCOPE}" lang="{_e(lang)}"><style>{_scoped_css()}</style>\n'
+            f"{body}\n</div>\n")
+
+
+_SCOPE = "lstm-grader-report"
+
+
+def _scoped_css() -> str:
+    """``_CSS`` with every selector limited to the fragment's ``<div>`` (``body`` is the div)."""
+    import re
+
+    def scope(rule: Match[str]) -> str:
+        selectors = [s.strip() for s in rule[1].split(",")]
+        scoped = [f".{_SCOPE}" if s == "body" else f".{_SCOPE} {s}" for s in selectors]
+        return ",".join(scoped) + "{" + rule[2] + "}"
+
+    return re.sub(r"([^{}]+)\{([^{}]*)\}", scope, _CSS)
+
+
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
@@ -110,7 +139,7 @@ class _Page:
 
     def document(self, report: GradeReport) -> str:
         name = Path(report.submission).name or report.submission
-        parts = [
+        return "\n".join([
             "<!DOCTYPE html>",
             f'<html lang="{_e(self.lang)}">',
             "<head>",
@@ -120,9 +149,15 @@ class _Page:
             f"<title>{self.t('html.title', submission=name)}</title>",
             f"<style>{_CSS}</style>",
             "</head>",
-            "<body><main>",
+            "<body>", *self.main(report), "</body></html>"]) + "\n"
+
+    def main(self, report: GradeReport, notes: Sequence[str] = ()) -> list[str]:
+        name = Path(report.submission).name or report.submission
+        parts = [
+            "<main>",
             f"<h1>{self.t('html.title', submission=name)}</h1>",
             self.summary(report),
+            *(f'<p class="muted">{_e(note)}</p>' for note in notes),
         ]
         parts.extend(self.exercise(ex) for ex in report.exercises)
         printed = str(report.environment.get("student_output", "") or "")
@@ -134,8 +169,8 @@ class _Page:
             "html.environment", version=env.get("grader_version", "?"),
             torch=env.get("torch_version", "?"), python=env.get("python_version", "?"),
             isolation=report.isolation or env.get("isolation", "?")) + "</footer>")
-        parts.append("</main></body></html>")
-        return "\n".join(parts) + "\n"
+        parts.append("</main>")
+        return parts
 
     def summary(self, report: GradeReport) -> str:
         rows = []
