@@ -83,6 +83,14 @@ class _OpRecorder(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
+def _grader_fault(exc: BaseException) -> dict[str, Any]:
+    """An exception of the worker's own code: the whole traceback, for the grader's authors."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return {"ok": False, "error": {"kind": "grader", "type": type(exc).__name__,
+                                   "message": str(exc)[:_MAX_TEXT],
+                                   "traceback": text[-_MAX_TEXT:]}}
+
+
 def _student_frames(exc: BaseException, filename: str) -> str:
     """The traceback limited to the submission's own frames (and the exception line)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
@@ -118,21 +126,45 @@ class Handler:
         if method is None:
             return {"ok": False, "error": {"kind": "protocol", "type": "UnknownOp",
                                            "message": f"unknown op {op!r}"}}, {}
+        # A worker keeps the guard armed for good; in a trusted in-process run it is armed
+        # only while the submission's requests are served.
+        _GUARD.install()
+        armed, _GUARD.armed = _GUARD.armed, True
+        _GUARD.reached.clear()
         try:
             reply, out = method(header, tensors)
         except _Failure as failure:
             return {"ok": False, "error": failure.info}, {}
         except (Exception, SystemExit) as exc:  # SystemExit: the student's sys.exit()
+            if not self._from_submission(exc):
+                return _grader_fault(exc), {}
             return self._error("exception", exc), {}
+        finally:
+            _GUARD.armed = armed
         return {"ok": True, **reply}, out
 
+    def _from_submission(self, exc: BaseException) -> bool:
+        """Whether an exception that escaped the worker's own code passed through the
+        submission (its frames, its sys.exit(), a built-in kernel it reached). One that did
+        not is a fault of this file, never the student's."""
+        if isinstance(exc, SystemExit) or _GUARD.caused(exc):
+            return True
+        return any(f.filename == self.filename
+                   for f in traceback.extract_tb(exc.__traceback__))
+
     def _error(self, kind: str, exc: BaseException) -> dict[str, Any]:
-        return {"ok": False, "error": {
+        info: dict[str, Any] = {
             "kind": kind,
             "type": type(exc).__name__,
             "message": str(exc)[:_MAX_TEXT],
             "traceback": _student_frames(exc, self.filename),
-        }}
+        }
+        if _GUARD.caused(exc) or _GUARD.reached:
+            # Whatever it was doing, it got there through a built-in recurrent kernel.
+            info["kind"] = "builtin_rnn"
+            info["doing"] = kind
+            info["ops"] = sorted(_GUARD.reached)
+        return {"ok": False, "error": info}
 
     # -- ops ------------------------------------------------------------------------------
     def op_ping(self, header: dict[str, Any], tensors: Tensors) -> Reply:
@@ -186,7 +218,9 @@ class Handler:
                    "requires_grad": bool(p.requires_grad)} for n, p in obj.named_parameters()]
         unregistered = []
         for mod_name, mod in obj.named_modules():
-            registered = set(mod._parameters) | set(mod._buffers)
+            # Through the public API: a ScriptModule's _parameters is no dict.
+            registered = {n for n, _ in mod.named_parameters(recurse=False)} | \
+                {n for n, _ in mod.named_buffers(recurse=False)}
             for attr, value in vars(mod).items():
                 if (isinstance(value, torch.Tensor) and attr not in registered
                         and value.is_floating_point()):
@@ -380,6 +414,8 @@ def _time(handler: Handler, cls: type, h: dict[str, Any]) -> dict[str, Any]:
         else:
             reference = _BASELINES["lstm"](input_size, hidden, layers, batch_first=True)
         reference.to(device=device, dtype=dtype).train()
+        # The one use of the built-in kernels let through: this module's (see _GUARD).
+        _GUARD.allowed = {p.data_ptr() for p in reference.parameters()}
         gen = torch.Generator().manual_seed(int(h.get("seed", 0)))
         x = (torch.randn(batch, seq_len, input_size, generator=gen) * 0.5).to(device, dtype)
         state_layers = layers if mode == "sequence" else 1
@@ -477,6 +513,7 @@ def _time(handler: Handler, cls: type, h: dict[str, Any]) -> dict[str, Any]:
             "hardware": _hardware(device, threads, tf32),
         }
     finally:
+        _GUARD.allowed = set()
         torch.set_num_threads(previous_threads)
         if previous_tf32 is not None:
             _restore_tf32(previous_tf32)
@@ -583,6 +620,129 @@ def _describe(value: Any, tensors: list[torch.Tensor], depth: int = 0) -> Any:
     return {"other": type(value).__name__, "repr": text[:200]}
 
 
+# -- built-in recurrent kernels ---------------------------------------------------------------
+# The integrity check's evidence, established where the work is done rather than from how the
+# source spells it: before a submission is loaded, every built-in recurrent kernel of the
+# dispatcher is replaced by one that fails (and notes the op). nn.LSTM, nn.LSTMCell,
+# torch._VF, torch.ops.aten.lstm_cell, TorchScript and compiled graphs all end up here,
+# whatever name or module led to them. Failing matters more than noting: a submission that
+# empties the notes still gets no numbers out of the kernel. The one use let through is the
+# speed check's own baseline, recognised by its parameters (see Handler.op_time).
+_BUILTIN_MARK = "built-in recurrent kernel"
+
+# CompositeImplicitAutograd ops: intercepted at their autograd and backend slots; the
+# composite registration itself stays, which is how the baseline still reaches it.
+_COMPOSITE_RNN_OPS = (
+    "aten::lstm.input", "aten::lstm.data", "aten::gru.input", "aten::gru.data",
+    "aten::rnn_tanh.input", "aten::rnn_tanh.data", "aten::rnn_relu.input",
+    "aten::rnn_relu.data", "aten::lstm_cell", "aten::gru_cell", "aten::rnn_tanh_cell",
+    "aten::rnn_relu_cell", "aten::quantized_lstm_cell", "aten::quantized_gru_cell",
+    "aten::quantized_rnn_tanh_cell", "aten::quantized_rnn_relu_cell")
+# Ops with kernels of their own (fused cells, cuDNN, oneDNN, MPS, quantized): intercepted at
+# BackendSelect, which every call passes between autograd and the backend, so the baseline's
+# calls go on to the real kernel (and autograd above it is untouched).
+_FUSED_RNN_OPS = (
+    "aten::_thnn_fused_lstm_cell", "aten::_thnn_fused_gru_cell", "aten::_cudnn_rnn",
+    "aten::miopen_rnn", "aten::mkldnn_rnn_layer", "aten::_lstm_mps",
+    "aten::quantized_lstm.input", "aten::quantized_lstm.data",
+    "aten::quantized_lstm.input_legacy", "aten::quantized_lstm.data_legacy",
+    "aten::quantized_gru.input", "aten::quantized_gru.data",
+    "aten::quantized_gru.input_legacy", "aten::quantized_gru.data_legacy",
+    "quantized::quantized_lstm_cell_dynamic", "quantized::quantized_gru_cell_dynamic",
+    "quantized::quantized_rnn_relu_cell_dynamic", "quantized::quantized_rnn_tanh_cell_dynamic")
+
+
+class BuiltinRecurrentKernel(RuntimeError):
+    """A submission's code reached one of PyTorch's built-in recurrent kernels."""
+
+
+class _RecurrentGuard:
+    """The failing kernels and what they noted. ``armed`` is always on in a worker; in a
+    trusted in-process run it is on only while a request is served. ``allowed`` holds the
+    storage addresses of the speed baseline's parameters while it is timed."""
+
+    def __init__(self) -> None:
+        self.libraries: list[Any] = []
+        self.armed = False
+        self.allowed: set[int] = set()
+        self.depth = 0  # inside an allowed composite: its fused kernels may run
+        self.reached: set[str] = set()
+
+    def install(self) -> None:
+        if self.libraries:
+            return
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "overriding a previously registered kernel"
+            libs: dict[str, Any] = {}
+            for qualified in _COMPOSITE_RNN_OPS + _FUSED_RNN_OPS:
+                namespace, name = qualified.split("::")
+                base, _, overload = name.partition(".")
+                packet = getattr(getattr(torch.ops, namespace), base, None)
+                op = getattr(packet, overload or "default", None) if packet else None
+                if op is None:
+                    continue  # not in this build of torch
+                lib = libs.setdefault(namespace, torch.library.Library(namespace, "IMPL"))
+                if qualified in _COMPOSITE_RNN_OPS:
+                    for key in ("Autograd", "CPU", "CUDA"):
+                        lib.impl(name, self._composite(qualified, op), key)
+                else:
+                    lib.impl(name, self._fused(qualified, op), "BackendSelect",
+                             with_keyset=True)
+            self.libraries = list(libs.values())
+
+    def _refuse(self, qualified: str) -> BuiltinRecurrentKernel:
+        self.reached.add(qualified)
+        return BuiltinRecurrentKernel(
+            f"{_BUILTIN_MARK} {qualified} called: the exercise is to compute the recurrence "
+            "yourself (nn.LSTM, nn.LSTMCell, nn.GRUCell, torch._VF and the like all end here)")
+
+    def _composite(self, qualified: str, op: Any) -> Any:
+        def kernel(*args: Any, **kwargs: Any) -> Any:
+            if self.armed and not self._is_baseline(args):
+                raise self._refuse(qualified)
+            self.depth += 1
+            try:
+                return op.decompose(*args, **kwargs)
+            finally:
+                self.depth -= 1
+        return kernel
+
+    def _fused(self, qualified: str, op: Any) -> Any:
+        below = torch._C.DispatchKey.BackendSelect
+
+        def kernel(keyset: Any, *args: Any, **kwargs: Any) -> Any:
+            if self.armed and self.depth == 0:
+                raise self._refuse(qualified)
+            return op.redispatch(keyset.remove(below), *args, **kwargs)
+        return kernel
+
+    def _is_baseline(self, args: tuple[Any, ...]) -> bool:
+        if not self.allowed:
+            return False
+        for arg in args:
+            for t in arg if isinstance(arg, list | tuple) else (arg,):
+                if isinstance(t, torch.Tensor) and t.data_ptr() in self.allowed:
+                    return True
+        return False
+
+    def caused(self, exc: BaseException) -> bool:
+        """Whether an exception came from a refused kernel (TorchScript and compiled code
+        re-raise it as another type, with the message inside theirs)."""
+        seen: set[int] = set()
+        current: BaseException | None = exc
+        while current is not None and id(current) not in seen:
+            seen.add(id(current))
+            if isinstance(current, BuiltinRecurrentKernel) or _BUILTIN_MARK in str(current):
+                return True
+            current = current.__cause__ or current.__context__
+        return False
+
+
+_GUARD = _RecurrentGuard()
+
+
 class _GraderBlocker:
     """Refuses imports of the grader's own packages from the submission.
 
@@ -606,6 +766,8 @@ def _prepare() -> Any:
     import _lstm_grader_protocol as protocol  # copied next to this script by the sandbox
 
     sys.meta_path.insert(0, _GraderBlocker())  # type: ignore[arg-type]
+    _GUARD.install()
+    _GUARD.armed = True  # for good: nothing but the speed baseline may reach them here
     for name in list(sys.modules):
         if name.split(".")[0] in _GraderBlocker.blocked:
             del sys.modules[name]

@@ -247,7 +247,10 @@ def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: s
         visuals = collect(ctx)
     note = ""
     integrity = [r for r in results if r.category == "integrity"]
-    if any(not r.passed for r in integrity):
+    # A check whose example reached a built-in kernel that integrity's own examples missed
+    # (say, only in float64 or only in backward) counts the same.
+    reached = any(r.extra.get("error_kind") == "builtin_rnn" for r in results)
+    if reached or any(not r.passed for r in integrity):
         note = Msg("engine.no_credit_builtin")
         for r in results:
             r.score = 0.0

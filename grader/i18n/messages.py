@@ -21,6 +21,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "where.import": {"en": "in import", "es": "al importar"},
     "where.loading": {"en": "in loading", "es": "al cargar"},
     "where.other": {"en": "in {kind}", "es": "en {kind}"},
+    "where.builtin_rnn": {"en": "in a built-in recurrent kernel, which is off while grading",
+                          "es": "en un núcleo recurrente integrado, desactivado durante la "
+                                "corrección"},
     "doing.example": {"en": "running this example", "es": "se ejecutaba este ejemplo"},
     "doing.check": {"en": "running {check}", "es": "se ejecutaba {check}"},
     "error.submission": {"en": "{error} (while {doing})", "es": "{error} (mientras {doing})"},
@@ -368,18 +371,29 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # -- integrity ----------------------------------------------------------------------------
     "integrity.builtin": {
-        "en": "your submission uses PyTorch's built-in recurrent implementation: {evidence}",
-        "es": "tu entrega usa la implementación recurrente integrada de PyTorch: {evidence}",
+        "en": "your code reached PyTorch's built-in recurrent implementation ({evidence}); "
+              "while grading those kernels are switched off, however they are reached "
+              "(nn.LSTMCell, torch._VF, TorchScript...)",
+        "es": "tu código llegó a la implementación recurrente integrada de PyTorch "
+              "({evidence}); durante la corrección esos núcleos están desactivados, se llegue "
+              "a ellos como se llegue (nn.LSTMCell, torch._VF, TorchScript...)",
     },
     "pass.integrity.untraced": {
-        "en": "no built-in recurrent modules or ops in the source (the run-time trace was not "
-              "possible: forward failed)",
-        "es": "no hay módulos ni operaciones recurrentes integrados en el código (no se pudo "
-              "hacer la traza en ejecución: forward falló)",
+        "en": "no built-in recurrent kernel was reached (forward failed before the end, so "
+              "the other checks say more)",
+        "es": "no se llegó a ningún núcleo recurrente integrado (forward falló antes de "
+              "terminar; los demás controles dicen más)",
     },
     "pass.integrity.no_builtin_rnn": {
-        "en": "no built-in recurrent modules or ops are used",
-        "es": "no se usa ningún módulo ni operación recurrente integrados",
+        "en": "no built-in recurrent modules or kernels are used",
+        "es": "no se usa ningún módulo ni núcleo recurrente integrados",
+    },
+    "pass.integrity.noted": {
+        "en": "no built-in recurrent kernel is reached when your classes run (checked at run "
+              "time); note, at no cost: code your classes can reach names {names}",
+        "es": "no se llega a ningún núcleo recurrente integrado al ejecutar tus clases "
+              "(comprobado en ejecución); nota, sin coste: el código al que llegan tus clases "
+              "nombra {names}",
     },
     # -- parameters ---------------------------------------------------------------------------
     "parameters.convention.two_biases": {"en": "two biases, as nn.LSTM",
