@@ -18,6 +18,7 @@ import atexit
 import ctypes
 import gc
 import json
+import linecache
 import math
 import os
 import platform
@@ -180,6 +181,10 @@ class Handler:
                             "message": str(exc.msg), "lineno": exc.lineno,
                             "offset": exc.offset, "text": (exc.text or "")[:500]}) from None
         self.threads_before = {t.ident for t in threading.enumerate()}
+        # TorchScript compiles from source (inspect.getsource): the file itself may not be
+        # here, so its text is where inspect looks next. No mtime: never checked or dropped.
+        linecache.cache[self.filename] = (len(source), None, source.splitlines(True),
+                                          self.filename)
         module = types.ModuleType("submission")
         module.__file__ = self.filename
         sys.modules["submission"] = module
