@@ -23,6 +23,7 @@ import math
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import stat
@@ -84,6 +85,34 @@ class _OpRecorder(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
+def _cxx_available() -> bool:
+    """Whether TorchInductor, torch.compile's default backend, finds a C++ compiler (it
+    needs one on a CPU; its own lookup costs seconds of imports)."""
+    return bool(os.environ.get("CXX")) or any(
+        shutil.which(name) for name in ("g++", "clang++", "c++"))
+
+
+def _tame_compilation() -> None:
+    """torch.compile in a submission, once it has imported it. The checks run the compiled
+    functions' Python code eagerly (stance force_eager): the maths graded is the student's
+    code, not the compiler's rounding, and a grade draws dozens of shapes and dtypes that
+    would each cost a compilation of seconds. Only the speed check compiles (op_time), each
+    function at most once, in this process (the sandbox caps processes), and without a C++
+    compiler not at all (eagerly; the report says so). In a trusted in-process run this
+    configures the host too."""
+    dynamo = sys.modules.get("torch._dynamo")
+    if dynamo is None or getattr(_tame_compilation, "done", False):
+        return
+    _tame_compilation.done = True  # type: ignore[attr-defined]
+    torch.compiler.set_stance("force_eager")
+    dynamo.config.recompile_limit = 1
+    inductor = sys.modules.get("torch._inductor.config")
+    if inductor is not None:
+        inductor.compile_threads = 1  # type: ignore[attr-defined]
+    if not _cxx_available():
+        dynamo.config.suppress_errors = True
+
+
 def _grader_fault(exc: BaseException) -> dict[str, Any]:
     """An exception of the worker's own code: the whole traceback, for the grader's authors."""
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
@@ -132,8 +161,10 @@ class Handler:
         _GUARD.install()
         armed, _GUARD.armed = _GUARD.armed, True
         _GUARD.reached.clear()
+        _tame_compilation()
         try:
             reply, out = method(header, tensors)
+            _tame_compilation()  # before a module torch.compile-d in its constructor runs
         except _Failure as failure:
             return {"ok": False, "error": failure.info}, {}
         except (Exception, SystemExit) as exc:  # SystemExit: the student's sys.exit()
@@ -197,7 +228,7 @@ class Handler:
             raise _Failure(info) from None
         self.module = module
         classes = sorted(k for k, v in vars(module).items() if isinstance(v, type))
-        return {"classes": classes}, {}
+        return {"classes": classes, "cxx": _cxx_available()}, {}
 
     def op_build(self, header: dict[str, Any], tensors: Tensors) -> Reply:
         if self.module is None:
@@ -368,7 +399,15 @@ class Handler:
         if not isinstance(cls, type):
             raise _Failure({"kind": "missing_class", "type": "AttributeError",
                             "message": f"the submission defines no class {header['class']!r}"})
-        return _time(self, cls, header), {}
+        _tame_compilation()
+        compiling = "torch._dynamo" in sys.modules
+        if compiling:  # timed as it would run: compiled (see _tame_compilation)
+            torch.compiler.set_stance("default")
+        try:
+            return _time(self, cls, header), {}
+        finally:
+            if compiling:
+                torch.compiler.set_stance("force_eager")
 
 
 def _time(handler: Handler, cls: type, h: dict[str, Any]) -> dict[str, Any]:
@@ -757,10 +796,21 @@ class _GraderBlocker:
 
     blocked = ("grader", "reference", "hypothesis", "student_template")
 
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
         if name.split(".")[0] in self.blocked:
-            raise ImportError(f"{name} is not available to submissions")
+            # A spec without an origin whose loading fails: importing it raises, while a
+            # mere look-up (torch.compile asks importlib.util.find_spec("hypothesis") to
+            # know which folders to skip) finds nothing to skip and goes on.
+            import importlib.machinery
+
+            return importlib.machinery.ModuleSpec(name, self)  # type: ignore[arg-type]
         return None
+
+    def create_module(self, spec: Any) -> None:
+        raise ImportError(f"{spec.name} is not available to submissions")
+
+    def exec_module(self, module: Any) -> None:  # never reached: create_module raises
+        raise ImportError(f"{module.__name__} is not available to submissions")
 
 
 def _prepare() -> Any:

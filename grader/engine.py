@@ -6,6 +6,7 @@ import difflib
 import functools
 import os
 import platform
+import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -137,6 +138,10 @@ def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
     finally:
         runner.close()
     ticker.finish()
+    if (getattr(runner, "load_reply", None) or {}).get("cxx") is False and \
+            re.search(r"\btorch\.compile\b|\bimport compile\b", source):
+        output = join(output, Msg("engine.compiled_without_cxx")) if output else \
+            Msg("engine.compiled_without_cxx")
     if notebook is not None:
         output = _notebook_notes(notebook, filename, results, output)
     env = environment(config, runner.isolation)

@@ -116,11 +116,20 @@ def static_findings(source: str, forbidden: tuple[str, ...], graded: set[str]) -
 def no_builtin_rnn(ctx: Context) -> str:
     case = ctx.tricky_cases()[0]
     ran = False
+    # APIs an instructor forbids beyond the recurrent built-ins (which fail in the worker
+    # whatever this list says): seen through the worker's trace of torch functions.
+    extra = {api.split(".")[-1]: api for api in ctx.config.forbidden_apis
+             if api not in _BUILTIN_NAMES}
     for dtype in (torch.float32, torch.float64):
         try:
             student = ctx.build(case, dtype)
-            ctx.call(student, ctx.exercise.inputs(case, dtype))
+            result = ctx.call(student, ctx.exercise.inputs(case, dtype), trace_ops=bool(extra))
             ran = True
+            called = sorted({extra[op.split(".")[-1]] for op in result.ops
+                             if op.split(".")[-1] in extra})
+            if called:
+                raise CheckFailed(Msg("integrity.forbidden", evidence="; ".join(called)),
+                                  extra={"evidence": called})
         except StudentException as exc:
             if exc.kind == "builtin_rnn":
                 ops = [str(o) for o in exc.info.get("ops", [])] or [str(exc)]

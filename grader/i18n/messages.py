@@ -378,6 +378,10 @@ MESSAGES: dict[str, dict[str, str]] = {
               "({evidence}); durante la corrección esos núcleos están desactivados, se llegue "
               "a ellos como se llegue (nn.LSTMCell, torch._VF, TorchScript...)",
     },
+    "integrity.forbidden": {
+        "en": "your code calls {evidence}, which this assignment forbids",
+        "es": "tu código llama a {evidence}, que esta tarea prohíbe",
+    },
     "pass.integrity.untraced": {
         "en": "no built-in recurrent kernel was reached (forward failed before the end, so "
               "the other checks say more)",
@@ -524,6 +528,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "load.two_names": {"en": "{a} or {b}", "es": "{a} o {b}"},
     "load.no_class.hint": {"en": "The exercise expects {signature}.",
                            "es": "El ejercicio espera {signature}."},
+    "engine.compiled_without_cxx": {
+        "en": "torch.compile needs a C++ compiler on a CPU and none was found here (g++, "
+              "clang++): your compiled code ran as ordinary PyTorch code, which computes the "
+              "same results more slowly (the speed check timed it so). To run it compiled, "
+              "install one (Debian/Ubuntu: apt install g++; macOS: xcode-select --install)",
+        "es": "torch.compile necesita un compilador de C++ en una CPU y aquí no se encontró "
+              "ninguno (g++, clang++): tu código compilado se ejecutó como código PyTorch "
+              "corriente, que da los mismos resultados más despacio (así lo midió el control "
+              "de velocidad). Para ejecutarlo compilado, instala uno (Debian/Ubuntu: apt "
+              "install g++; macOS: xcode-select --install)",
+    },
     "engine.out_of_time": {
         "en": "not run: grading this submission took longer than the limit of {limit} s (is "
               "something in your code very slow or stuck?)",
