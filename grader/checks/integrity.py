@@ -2,8 +2,8 @@
 recurrent modules or kernels.
 
 The evidence comes from run time: the worker replaces every built-in recurrent kernel of
-PyTorch's dispatcher with one that fails before the submission is loaded (``_GUARD`` in
-``grader/_worker.py``), so a forward that reaches one fails with the error kind
+PyTorch's dispatcher with one that fails before the submission is loaded (the worker's
+guard; see README, "Integrity"), so a forward that reaches one fails with the error kind
 ``builtin_rnn``, whichever name, module, import or compiler led it there. The source is only
 read for a note: names of built-ins in code reachable from the graded classes (never in
 ``__main__`` blocks, tests, ``__all__``, comments or strings), which cost nothing.
