@@ -6,6 +6,7 @@ import difflib
 import functools
 import os
 import platform
+import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -137,6 +138,10 @@ def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
     finally:
         runner.close()
     ticker.finish()
+    if (getattr(runner, "load_reply", None) or {}).get("cxx") is False and \
+            re.search(r"\btorch\.compile\b|\bimport compile\b", source):
+        output = join(output, Msg("engine.compiled_without_cxx")) if output else \
+            Msg("engine.compiled_without_cxx")
     if notebook is not None:
         output = _notebook_notes(notebook, filename, results, output)
     env = environment(config, runner.isolation)
@@ -247,7 +252,10 @@ def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: s
         visuals = collect(ctx)
     note = ""
     integrity = [r for r in results if r.category == "integrity"]
-    if any(not r.passed for r in integrity):
+    # A check whose example reached a built-in kernel that integrity's own examples missed
+    # (say, only in float64 or only in backward) counts the same.
+    reached = any(r.extra.get("error_kind") == "builtin_rnn" for r in results)
+    if reached or any(not r.passed for r in integrity):
         note = Msg("engine.no_credit_builtin")
         for r in results:
             r.score = 0.0

@@ -3,6 +3,7 @@
 ::
 
     GraderError
+    ├── WorkerFault            the worker's own code raised, not the submission's (a bug)
     ├── ConfigError            the instructor's or user's configuration is wrong (exit 2)
     │   └── UnreadableNotebook a .ipynb nbformat cannot read (when grading: a failed load)
     └── SubmissionError        the submission misbehaved: becomes a score and feedback
@@ -32,6 +33,16 @@ class UnreadableNotebook(ConfigError):
 
     A ConfigError where a notebook is read on its own; when grading, the submission's
     problem, so it becomes a failed load with a report like any other."""
+
+
+class WorkerFault(GraderError):
+    """The worker's own code raised, with no frame of the submission in the traceback: a bug
+    in the grader, reported as one (never as the student's exception)."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        self.info = info
+        super().__init__(f"the grader's worker failed: {info.get('type', 'Error')}: "
+                         f"{info.get('message', '')}\n{info.get('traceback', '')}")
 
 
 class SubmissionError(GraderError):

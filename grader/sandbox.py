@@ -30,7 +30,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from grader import portable
-from grader.errors import StudentException, WorkerCrashed, WorkerGarbage, WorkerTimeout
+from grader.errors import (
+    StudentException,
+    WorkerCrashed,
+    WorkerFault,
+    WorkerGarbage,
+    WorkerTimeout,
+)
 from grader.forkserver import ForkedWorker
 
 if TYPE_CHECKING:
@@ -133,6 +139,8 @@ def _raise_for_error(header: dict[str, Any]) -> None:
         error = header.get("error")
         if not isinstance(error, dict):
             raise WorkerGarbage("the worker replied with an error of the wrong shape")
+        if error.get("kind") == "grader":
+            raise WorkerFault(error)
         raise StudentException(error)
 
 

@@ -58,7 +58,7 @@ class CheckFailed(Exception):
             kind = exc.kind
             where = (Msg("where.loading") if kind == "missing_class" else
                      Msg(f"where.{kind}") if kind in ("forward", "construct", "backward",
-                                                      "import") else
+                                                      "import", "builtin_rnn") else
                      Msg("where.other", kind=kind))
             failed = cls(Msg("error.raised", error=str(exc), where=where, doing=doing),
                          traceback=exc.traceback, extra={"error_kind": kind})

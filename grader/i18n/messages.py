@@ -21,6 +21,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "where.import": {"en": "in import", "es": "al importar"},
     "where.loading": {"en": "in loading", "es": "al cargar"},
     "where.other": {"en": "in {kind}", "es": "en {kind}"},
+    "where.builtin_rnn": {"en": "in a built-in recurrent kernel, which is off while grading",
+                          "es": "en un núcleo recurrente integrado, desactivado durante la "
+                                "corrección"},
     "doing.example": {"en": "running this example", "es": "se ejecutaba este ejemplo"},
     "doing.check": {"en": "running {check}", "es": "se ejecutaba {check}"},
     "error.submission": {"en": "{error} (while {doing})", "es": "{error} (mientras {doing})"},
@@ -368,18 +371,33 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # -- integrity ----------------------------------------------------------------------------
     "integrity.builtin": {
-        "en": "your submission uses PyTorch's built-in recurrent implementation: {evidence}",
-        "es": "tu entrega usa la implementación recurrente integrada de PyTorch: {evidence}",
+        "en": "your code reached PyTorch's built-in recurrent implementation ({evidence}); "
+              "while grading those kernels are switched off, however they are reached "
+              "(nn.LSTMCell, torch._VF, TorchScript...)",
+        "es": "tu código llegó a la implementación recurrente integrada de PyTorch "
+              "({evidence}); durante la corrección esos núcleos están desactivados, se llegue "
+              "a ellos como se llegue (nn.LSTMCell, torch._VF, TorchScript...)",
+    },
+    "integrity.forbidden": {
+        "en": "your code calls {evidence}, which this assignment forbids",
+        "es": "tu código llama a {evidence}, que esta tarea prohíbe",
     },
     "pass.integrity.untraced": {
-        "en": "no built-in recurrent modules or ops in the source (the run-time trace was not "
-              "possible: forward failed)",
-        "es": "no hay módulos ni operaciones recurrentes integrados en el código (no se pudo "
-              "hacer la traza en ejecución: forward falló)",
+        "en": "no built-in recurrent kernel was reached (forward failed before the end, so "
+              "the other checks say more)",
+        "es": "no se llegó a ningún núcleo recurrente integrado (forward falló antes de "
+              "terminar; los demás controles dicen más)",
     },
     "pass.integrity.no_builtin_rnn": {
-        "en": "no built-in recurrent modules or ops are used",
-        "es": "no se usa ningún módulo ni operación recurrente integrados",
+        "en": "no built-in recurrent modules or kernels are used",
+        "es": "no se usa ningún módulo ni núcleo recurrente integrados",
+    },
+    "pass.integrity.noted": {
+        "en": "no built-in recurrent kernel is reached when your classes run (checked at run "
+              "time); note, at no cost: code your classes can reach names {names}",
+        "es": "no se llega a ningún núcleo recurrente integrado al ejecutar tus clases "
+              "(comprobado en ejecución); nota, sin coste: el código al que llegan tus clases "
+              "nombra {names}",
     },
     # -- parameters ---------------------------------------------------------------------------
     "parameters.convention.two_biases": {"en": "two biases, as nn.LSTM",
@@ -527,6 +545,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "load.two_names": {"en": "{a} or {b}", "es": "{a} o {b}"},
     "load.no_class.hint": {"en": "The exercise expects {signature}.",
                            "es": "El ejercicio espera {signature}."},
+    "engine.compiled_without_cxx": {
+        "en": "torch.compile needs a C++ compiler on a CPU and none was found here (g++, "
+              "clang++): your compiled code ran as ordinary PyTorch code, which computes the "
+              "same results more slowly (the speed check timed it so). To run it compiled, "
+              "install one (Debian/Ubuntu: apt install g++; macOS: xcode-select --install)",
+        "es": "torch.compile necesita un compilador de C++ en una CPU y aquí no se encontró "
+              "ninguno (g++, clang++): tu código compilado se ejecutó como código PyTorch "
+              "corriente, que da los mismos resultados más despacio (así lo midió el control "
+              "de velocidad). Para ejecutarlo compilado, instala uno (Debian/Ubuntu: apt "
+              "install g++; macOS: xcode-select --install)",
+    },
     "engine.out_of_time": {
         "en": "not run: grading this submission took longer than the limit of {limit} s (is "
               "something in your code very slow or stuck?)",
