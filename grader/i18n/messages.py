@@ -387,14 +387,33 @@ MESSAGES: dict[str, dict[str, str]] = {
     "parameters.convention.pytorch": {"en": "as PyTorch", "es": "como PyTorch"},
     "parameters.convention.one_bias": {"en": "one bias per gate",
                                        "es": "un sesgo por puerta"},
-    "parameters.wanted_two": {"en": "{two} (two biases)", "es": "{two} (dos sesgos)"},
-    "parameters.wanted_both": {"en": "{two} (two biases) or {one} (one bias)",
-                               "es": "{two} (dos sesgos) o {one} (un sesgo)"},
+    "parameters.convention.gru_minimal": {
+        "en": "one bias each for r and z, two for n",
+        "es": "un sesgo para r y otro para z, dos para n",
+    },
+    "parameters.wanted": {"en": "{count} ({convention})", "es": "{count} ({convention})"},
     "parameters.none": {"en": "none", "es": "ninguno"},
     "parameters.count_wrong": {
-        "en": "your module has {got} parameters; expected {wanted}. Found: {listing}",
-        "es": "tu módulo tiene {got} parámetros; se esperaban {wanted}. Encontrados: "
+        "en": "your module has {got} parameters; expected one of {wanted}. Found: {listing}",
+        "es": "tu módulo tiene {got} parámetros; se esperaba uno de {wanted}. Encontrados: "
               "{listing}",
+    },
+    "parameters.formula": {"en": "{formula} ({convention})", "es": "{formula} ({convention})"},
+    "parameters.count.hint": {
+        "en": "Your {cls} has {n} gates ({gates}), each with an input matrix (H×I), a "
+              "recurrent matrix (H×H) and its biases{extra}. Counts accepted{per_layer}: "
+              "{formulas}.",
+        "es": "Tu {cls} tiene {n} puertas ({gates}), cada una con una matriz de entrada (H×I), "
+              "una matriz recurrente (H×H) y sus sesgos{extra}. Recuentos aceptados"
+              "{per_layer}: {formulas}.",
+    },
+    "parameters.count.extra.peephole": {
+        "en": ", plus the peepholes w_ci, w_cf, w_co (H each)",
+        "es": ", más las mirillas w_ci, w_cf, w_co (H cada una)",
+    },
+    "parameters.count.per_layer": {
+        "en": " per layer (I = H above the first)",
+        "es": " por capa (I = H por encima de la primera)",
     },
     "pass.parameters.count": {"en": "parameter count is right ({convention})",
                               "es": "el número de parámetros es correcto ({convention})"},

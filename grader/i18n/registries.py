@@ -53,9 +53,8 @@ CHECKS_ES: dict[str, dict[str, str]] = {
     },
     "parameters.count": {
         "title": "el número de parámetros es el de los libros",
-        "hint": "Una celda LSTM tiene 4 puertas, cada una con una matriz de entrada (H×I), "
-                "una matriz recurrente (H×H) y un sesgo: 4H(I+H) + 4H, o + 8H con los dos "
-                "sesgos de nn.LSTM.",
+        "hint": "Cada puerta tiene una matriz de entrada (H×I), una matriz recurrente (H×H) y "
+                "sus sesgos; cuenta los tuyos según las ecuaciones del ejercicio.",
     },
     "parameters.registered": {
         "title": "los pesos son nn.Parameter registrados que requieren gradiente",
