@@ -443,6 +443,33 @@ MESSAGES: dict[str, dict[str, str]] = {
     # -- robustness ---------------------------------------------------------------------------
     "robustness.modified": {"en": "forward modified the caller's {name} in place",
                             "es": "forward modificó en el sitio el {name} de quien llama"},
+    "saturation.overflow": {
+        "en": "with inputs and states {scale} times larger ({dtype}), {value} appears in your "
+              "{name} at index {index}, where the reference's saturated value is {expected}. An "
+              "exponential of a large number overflowed: exp(z) is inf once z passes about 89 "
+              "in float32 (710 in float64), and e^z/(1 + e^z) or (e^z − e^−z)/(e^z + e^−z) "
+              "then gives inf/inf = NaN. Use torch.sigmoid and torch.tanh, or the stable form "
+              "σ(z) = 1/(1 + exp(−z)) and tanh(z) = 2σ(2z) − 1.",
+        "es": "con entradas y estados {scale} veces mayores ({dtype}), aparece {value} en tu "
+              "{name} en el índice {index}, donde el valor saturado de la referencia es "
+              "{expected}. "
+              "Una exponencial de un número grande se desbordó: exp(z) es inf en cuanto z "
+              "pasa de 89 en float32 (710 en float64), y e^z/(1 + e^z) o "
+              "(e^z − e^−z)/(e^z + e^−z) dan entonces inf/inf = NaN. Usa torch.sigmoid y "
+              "torch.tanh, o la forma estable σ(z) = 1/(1 + exp(−z)) y tanh(z) = 2σ(2z) − 1.",
+    },
+    "saturation.scaled": {
+        "en": "(inputs and states {scale} times larger, {dtype}: the gates' pre-activations "
+              "are far into saturation)",
+        "es": "(entradas y estados {scale} veces mayores, {dtype}: las preactivaciones de las "
+              "puertas están muy dentro de la saturación)",
+    },
+    "pass.robustness.saturation": {
+        "en": "outputs are finite and saturate as the reference's with inputs and states "
+              "{scales} times larger (float32 and float64)",
+        "es": "las salidas son finitas y se saturan como las de la referencia con entradas y "
+              "estados {scales} veces mayores (float32 y float64)",
+    },
     "pass.robustness.no_inplace": {"en": "inputs and states are left untouched",
                                    "es": "las entradas y los estados quedan intactos"},
     "robustness.changed_between_calls": {

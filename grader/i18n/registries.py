@@ -72,6 +72,12 @@ CHECKS_ES: dict[str, dict[str, str]] = {
                 "cambian los tensores de quien llama; calcula tensores nuevos "
                 "(c_new = f * c + i * g).",
     },
+    "robustness.saturation": {
+        "title": "las preactivaciones grandes dan los valores saturados (sin desbordamiento)",
+        "hint": "Usa torch.sigmoid y torch.tanh, o la forma estable σ(z) = 1/(1 + exp(−z)) "
+                "(tanh(z) = 2σ(2z) − 1): exp de un número grande es inf, y e^z/(1 + e^z) o "
+                "(e^z − e^−z)/(e^z + e^−z) dan entonces inf/inf = NaN.",
+    },
     "robustness.stateless": {
         "title": "la misma entrada da la misma salida en cada llamada (sin estado oculto "
                  "entre llamadas)",
