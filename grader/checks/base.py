@@ -188,6 +188,8 @@ class Context:
         self.source = source
         self.notes: dict[str, Any] = {}
         self._inputs: dict[str, Tensor] = {}
+        # The input a property is about, when a check pinned it (see ``show``).
+        self._shown: dict[str, Tensor] | None = None
         # Layouts per (input, hidden, layers): shared by every check of this exercise.
         self.layouts: dict[tuple[int, int, int], AnyLayout] = {}
         # Why a layout could not be inferred, per size (for feedback and diagnosis).
@@ -219,6 +221,7 @@ class Context:
             if state["fatal"] is not None:
                 raise state["fatal"]
             self._inputs = {}
+            self._shown = None
             try:
                 test(case)
             except CheckFailed as failed:
@@ -263,7 +266,8 @@ class Context:
     def _example(self, drawn: Any) -> Example:
         # A check may draw (case, extra...) tuples; the extras become notes.
         case, extras = (drawn[0], drawn[1:]) if isinstance(drawn, tuple) else (drawn, ())
-        inputs = {k: _small(v) for k, v in self._inputs.items() if v.numel() <= 12}
+        sent = self._shown if self._shown is not None else self._inputs
+        inputs = {k: _small(v) for k, v in sent.items() if v.numel() <= 12}
         notes = [str(e).removeprefix("torch.") for e in extras]
         return Example(case.sizes(self.exercise.kind), inputs, notes, scale=case.scale)
 
@@ -360,6 +364,14 @@ class Context:
             if float((got.double() - w.detach()).abs().max()) > self.config.atol:
                 return False
         return True
+
+    def show(self, inputs: dict[str, Tensor]) -> None:
+        """Make ``inputs`` the example a failure of the current case shows.
+
+        Without it, the example is the last input sent; a check that probes around the drawn
+        input (a shifted state, zero inputs, a flipped batch) pins the input its property is
+        about, so that the student never sees an internal probe as "the input that failed"."""
+        self._shown = dict(inputs)
 
     def call(self, student: StudentModel, inputs: dict[str, Tensor], **kw: Any) -> CallResult:
         self._inputs = inputs
