@@ -83,6 +83,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "layout.desc.transposed": {"en": "{names} stored transposed (x @ W)",
                                "es": "{names} guardados traspuestos (x @ W)"},
     "layout.desc.weights": {"en": "weights", "es": "pesos"},
+    "layout.desc.diagnosed": {
+        "en": "read from your cell as it computes the diagnosed mistake ({title})",
+        "es": "leída de tu celda tal como calcula el error diagnosticado ({title})",
+    },
     "layout.desc.per_gate": {"en": "one parameter per gate", "es": "un parámetro por puerta"},
     # Why the layout inference (grader/inference.py) found no map.
     "inference.shapes_differ": {
@@ -90,10 +94,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "las salidas tienen formas distintas de las de la referencia",
     },
     "inference.offset": {
-        "en": "with all parameters at zero your outputs differ from the reference's: something "
-              "is added that no parameter controls",
-        "es": "con todos los parámetros a cero tus salidas difieren de las de la referencia: "
-              "se suma algo que ningún parámetro controla",
+        "en": "with all parameters at zero your outputs already differ from the reference's "
+              "(by up to {gap})",
+        "es": "con todos los parámetros a cero tus salidas ya difieren de las de la referencia "
+              "(hasta en {gap})",
     },
     "inference.missing": {
         "en": "no parameter of yours plays the role of some reference weights ({what})",
