@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import torch
@@ -66,6 +66,9 @@ class Exercise:
     # What the cell has beyond the gates' matrices and biases, for the count's hint (a
     # catalog key under parameters.count.extra., or "").
     count_extra: str = ""
+    # A check's hint in this exercise's own words, where the check's words are another
+    # exercise's (check id -> catalog key): "c_new = f * c + i * g" means nothing for a GRU.
+    hints: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def output_names(self) -> tuple[str, ...]:
@@ -214,7 +217,9 @@ EXERCISES: dict[str, Exercise] = {
                  _cell("gru"), "gru",
                  # The minimal GRU: r's and z's two biases are one each; n keeps both.
                  conventions=(BiasConvention("pytorch"), BiasConvention("gru_minimal",
-                                                                        ("r", "z")))),
+                                                                        ("r", "z"))),
+                 hints={"robustness.no_inplace": "hint.gru.no_inplace",
+                        "equivalence.pytorch_layout": "hint.gru.pytorch_layout"}),
     )
 }
 DEFAULT_EXERCISES = ("lstm_cell", "lstm")

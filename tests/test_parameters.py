@@ -56,3 +56,16 @@ def test_a_gru_with_a_wrong_count_is_told_about_the_gru(lang: str, words: str, g
     assert "LSTM" not in hint and "4 " not in hint
     message = field_text(result, "message", lang)
     assert "30" in message and "26" in message and "LSTM" not in message
+
+
+@pytest.mark.parametrize("check_id", ["robustness.no_inplace", "equivalence.pytorch_layout"])
+def test_a_gru_reads_hints_in_its_own_words(check_id: str) -> None:
+    from grader.checks import CHECKS
+    from grader.engine import _result
+
+    gru = _result(CHECKS[check_id], EXERCISES["gru"], passed=False)
+    cell = _result(CHECKS[check_id], EXERCISES["lstm_cell"], passed=False)
+    for lang in ("en", "es"):
+        hint = field_text(gru, "hint", lang)
+        assert "z" in hint and "f * c" not in hint and "i, f, g, o" not in hint, hint
+        assert field_text(cell, "hint", lang) != hint

@@ -474,6 +474,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "las salidas son finitas y se saturan como las de la referencia con entradas y "
               "estados {scales} veces mayores (float32 y float64)",
     },
+    # Hints in an exercise's own words (grader.exercises.Exercise.hints).
+    "hint.gru.no_inplace": {
+        "en": "Operations ending in _ (mul_, add_) and slice assignment change the caller's "
+              "tensors; compute new tensors instead (h_new = (1 - z) * n + z * h).",
+        "es": "Las operaciones que terminan en _ (mul_, add_) y la asignación a trozos cambian "
+              "los tensores de quien llama; calcula tensores nuevos "
+              "(h_new = (1 - z) * n + z * h).",
+    },
+    "hint.gru.pytorch_layout": {
+        "en": "Name and shape the parameters as nn.GRUCell does (weight_ih (3H, I), weight_hh "
+              "(3H, H), bias_ih, bias_hh; gates stacked r, z, n), so that state_dict() loads "
+              "into nn.GRUCell.",
+        "es": "Nombra y da forma a los parámetros como nn.GRUCell (weight_ih (3H, I), "
+              "weight_hh (3H, H), bias_ih, bias_hh; puertas apiladas r, z, n), para que "
+              "state_dict() se cargue en nn.GRUCell.",
+    },
     "pass.robustness.no_inplace": {"en": "inputs and states are left untouched",
                                    "es": "las entradas y los estados quedan intactos"},
     "robustness.changed_between_calls": {
