@@ -362,17 +362,15 @@ class Context:
         if {n: p.shape for n, p in target.named_parameters()} != \
                 {n: p.shape for n, p in ref.named_parameters()}:
             return None  # a variant with other parameters: the reference's do not fit it
-        candidates: list[AnyLayout] = [] if declared is None else [declared]
-        if not candidates or not self.computes_target(student, declared, probe, target):
-            inferred = self.infer_layout(student, probe, target).layout
-            candidates = [] if inferred is None else [inferred]
-        for layout in candidates:
-            if self.computes_target(student, layout, probe, target):
-                if isinstance(layout, JacobianLayout):
-                    return dataclasses.replace(layout, description=join(
-                        layout.description, note, sep="; "))
-                return Layout(layout.transfers, join(layout.description, note, sep="; "))
-        return None
+        layout: AnyLayout | None = declared
+        if layout is None or not self.computes_target(student, layout, probe, target):
+            layout = self.infer_layout(student, probe, target).layout
+            if layout is None or not self.computes_target(student, layout, probe, target):
+                return None
+        described = join(layout.description, note, sep="; ")
+        if isinstance(layout, JacobianLayout):
+            return dataclasses.replace(layout, description=described)
+        return Layout(layout.transfers, described)
 
     def infer_layout(self, student: StudentModel, probe: Case,
                      target: nn.Module | None = None) -> Inference:
