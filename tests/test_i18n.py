@@ -53,7 +53,6 @@ DYNAMIC: dict[str, list[str]] = {
     "gate.{}": ["gate.forget", "gate.output"],
     "parameters.convention.{}": sorted({f"parameters.convention.{c.key}"
                                         for e in EXERCISES.values() for c in e.conventions}),
-    "{}": sorted({key for e in EXERCISES.values() for key in e.hints.values()}),
     "parameters.count.extra.{}": sorted({f"parameters.count.extra.{e.count_extra}"
                                          for e in EXERCISES.values() if e.count_extra}),
 }

@@ -69,3 +69,13 @@ def test_a_gru_reads_hints_in_its_own_words(check_id: str) -> None:
         hint = field_text(gru, "hint", lang)
         assert "z" in hint and "f * c" not in hint and "i, f, g, o" not in hint, hint
         assert field_text(cell, "hint", lang) != hint
+
+
+def test_every_hint_an_exercise_words_itself_is_in_the_catalog_in_both_languages() -> None:
+    from grader.checks import CHECKS
+    from grader.i18n import template_for
+
+    for ex in EXERCISES.values():
+        for check_id, key in ex.hints.items():
+            assert check_id in CHECKS and ex.kind in CHECKS[check_id].kinds
+            assert template_for(key, "en") and template_for(key, "es")
