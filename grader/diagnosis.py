@@ -8,9 +8,11 @@ student, with the candidate's weights transplanted, computes the candidate's out
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 
 import reference
 from grader.checks.base import Context
@@ -26,6 +28,9 @@ class Diagnosis:
     title: str        # a Msg, for both languages
     explanation: str  # a Msg
     equation: str = ""
+    # The candidate's module (its parameters are the reference's), to find the student's
+    # layout at other sizes; None for a diagnosis without a module (a sign-inverted gate).
+    build: Callable[..., nn.Module] | None = None
 
     def text(self) -> str:
         if self.equation:
@@ -41,7 +46,17 @@ def _probe(ctx: Context) -> Case:
 
 
 def diagnose(ctx: Context) -> Diagnosis | None:
-    """The known mistake or variant the submission computes, if any (None otherwise)."""
+    """The known mistake or variant the submission computes, if any (None otherwise).
+
+    Computed once per exercise: the layout search (``Context.load``) asks for it when no
+    layout computes the reference, and the engine to name the mistake."""
+    if not ctx.diagnosed:
+        ctx.diagnosed = (_diagnose(ctx),)
+    found: Diagnosis | None = ctx.diagnosed[0]
+    return found
+
+
+def _diagnose(ctx: Context) -> Diagnosis | None:
     probe = _probe(ctx)
     try:
         student = ctx.build(probe, torch.float64)
@@ -65,7 +80,7 @@ def diagnose(ctx: Context) -> Diagnosis | None:
                 continue  # the candidate cannot even run at these sizes for this student
             if found.layout is not None and ctx.computes_target(
                     student, found.layout, probe, target):
-                return Diagnosis(cid, title, explanation, equation)
+                return Diagnosis(cid, title, explanation, equation, build)
         reference_finding = ctx.infer_layout(student, probe)
     except SubmissionError:
         return None

@@ -341,7 +341,8 @@ def _result(spec: CheckSpec, ex: Exercise, *, passed: bool, message: str = "",
                          title=spec.title, max_score=spec.points,
                          score=spec.points if passed else 0.0, passed=passed,
                          visibility=spec.visibility)
-    hint = registered(f"check.{spec.id}.hint", spec.hint)
+    own = ex.hints.get(spec.id)
+    hint = Msg(own) if own else registered(f"check.{spec.id}.hint", spec.hint)
     set_field(result, "title", registered(f"check.{spec.id}.title", spec.title))
     set_field(result, "message", message)
     set_field(result, "hint", "" if passed else hint)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import torch
@@ -36,6 +36,23 @@ class Case:
 
 
 @dataclass(frozen=True)
+class BiasConvention:
+    """One way of writing the biases that computes the exercise's function class.
+
+    ``merged`` names the gates whose input and recurrent biases (b_i·, b_h·) are one
+    parameter: allowed only where the two always enter as a sum (every LSTM gate, the GRU's
+    r and z; not the GRU's n, whose b_hn sits inside r ⊙ (…)). ``key`` names the convention
+    in the catalog (``parameters.convention.<key>``)."""
+
+    key: str
+    merged: tuple[str, ...] = ()
+
+
+_TWO_BIASES = BiasConvention("two_biases")
+_ONE_BIAS = BiasConvention("one_bias", ("i", "f", "g", "o"))
+
+
+@dataclass(frozen=True)
 class Exercise:
     name: str
     class_name: str
@@ -44,6 +61,14 @@ class Exercise:
     make_reference: Callable[[Case], nn.Module]
     variant: str  # key in reference.VARIANTS (for the cell the exercise is built on)
     semantics: bool = False  # the lesson's gate-level properties apply (standard LSTM cell)
+    # Every accepted way of writing the biases, the reference's own first.
+    conventions: tuple[BiasConvention, ...] = (_TWO_BIASES, _ONE_BIAS)
+    # What the cell has beyond the gates' matrices and biases, for the count's hint (a
+    # catalog key under parameters.count.extra., or "").
+    count_extra: str = ""
+    # A check's hint in this exercise's own words, where the check's words are another
+    # exercise's (check id -> catalog key): "c_new = f * c + i * g" means nothing for a GRU.
+    hints: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def output_names(self) -> tuple[str, ...]:
@@ -128,15 +153,32 @@ class Exercise:
         _seed_cpu(case.seed)
         return randomize(make(*args).double(), case.seed)
 
-    def one_bias_count(self, module: nn.Module) -> int | None:
-        """Parameter count with the two redundant biases merged into one (LSTM-family only)."""
-        if self.kind == "gru":
-            return None  # the GRU's b_hn sits inside r ⊙ (…): one bias is another function
-        total = 0
-        for name, p in module.named_parameters():
-            if not name.endswith("bias_hh"):
-                total += p.numel()
-        return total
+    def counts(self, module: nn.Module) -> list[tuple[BiasConvention, int]]:
+        """The parameter count of each accepted convention, for the reference ``module``.
+
+        A merged gate drops its recurrent bias: ``hidden_size`` values per layer."""
+        total = sum(p.numel() for p in module.parameters())
+        gates = self.gate_names
+        out = []
+        for convention in self.conventions:
+            dropped = 0
+            for name, p in module.named_parameters():
+                if name.endswith("bias_hh"):
+                    per_gate = p.numel() // len(gates)
+                    dropped += per_gate * sum(g in convention.merged for g in gates)
+            out.append((convention, total - dropped))
+        return out
+
+    def count_formula(self, convention: BiasConvention) -> str:
+        """The textbook count of one cell, e.g. ``4H(I+H) + 8H``, for one convention."""
+        n = len(self.gate_names)
+        biases = 2 * n - sum(g in convention.merged for g in self.gate_names)
+        formula = f"{n}H(I+H) + {biases}H"
+        # Parameters beyond the gates' matrices and biases (peepholes): H values each.
+        cell = reference.VARIANTS[self.variant].build(1, 2)
+        extra = sum(p.numel() for name, p in cell.named_parameters()
+                    if name not in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")) // 2
+        return formula + (f" + {extra}H" if extra else "")
 
 
 def _seed_cpu(seed: int) -> None:
@@ -167,11 +209,17 @@ EXERCISES: dict[str, Exercise] = {
                  lambda case: reference.LSTM(case.input_size, case.hidden_size,
                                              case.num_layers), "lstm"),
         Exercise("peephole", "PeepholeLSTMCell", "lstm", "LSTM cell with peephole connections",
-                 _cell("peephole"), "peephole"),
+                 _cell("peephole"), "peephole", count_extra="peephole"),
         Exercise("coupled", "CoupledLSTMCell", "lstm",
-                 "Coupled input-forget gate cell (CIFG, i = 1 − f)", _cell("coupled"), "coupled"),
+                 "Coupled input-forget gate cell (CIFG, i = 1 − f)", _cell("coupled"), "coupled",
+                 conventions=(_TWO_BIASES, BiasConvention("one_bias", ("f", "g", "o")))),
         Exercise("gru", "GRUCell", "gru", "GRU cell (same function as nn.GRUCell)",
-                 _cell("gru"), "gru"),
+                 _cell("gru"), "gru",
+                 # The minimal GRU: r's and z's two biases are one each; n keeps both.
+                 conventions=(BiasConvention("pytorch"), BiasConvention("gru_minimal",
+                                                                        ("r", "z"))),
+                 hints={"robustness.no_inplace": "hint.gru.no_inplace",
+                        "equivalence.pytorch_layout": "hint.gru.pytorch_layout"}),
     )
 }
 DEFAULT_EXERCISES = ("lstm_cell", "lstm")

@@ -184,16 +184,16 @@ def infer(student_names: list[str], student_shapes: list[tuple[int, ...]],
     coef = torch.zeros(n_s, dtype=torch.float64)
     theta = torch.zeros(n_s, dtype=torch.float64)
     w = torch.zeros(n_t, dtype=torch.float64)
-    result = Inference()
     for rnd in range(rounds):
         j_s, s_out = student_jacobian(_split(theta, student_names, student_shapes))
         _set_flat(target, w)
         j_r, r_out = _flat_jacobian(target, run_target)
         if s_out.shape != r_out.shape:
             return Inference(reason=Msg("inference.shapes_differ"))
-        if rnd == 0 and (s_out - r_out).abs().max() > 1e-9:
-            result.offset = True
-            return Inference(reason=Msg("inference.offset"), offset=True)
+        gap = float((s_out - r_out).abs().max()) if rnd == 0 else 0.0
+        if gap > 1e-9:
+            # Only what was measured: a missing activation shows the same as a constant added.
+            return Inference(reason=Msg("inference.offset", gap=f"{gap:.3g}"), offset=True)
         todo = src < 0
         taken = {int(k) for k in src[src >= 0]}
         idx, c = _match(j_s[:, todo], j_r, is_canon, taken, allow_ties=rnd == rounds - 1)

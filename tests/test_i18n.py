@@ -51,6 +51,10 @@ DYNAMIC: dict[str, list[str]] = {
     "structure.expected.{}": [f"structure.expected.{k}" for k in ("lstm", "gru", "sequence")],
     "gateword.{}": [f"gateword.{g}" for g in "ifgorznch"],
     "gate.{}": ["gate.forget", "gate.output"],
+    "parameters.convention.{}": sorted({f"parameters.convention.{c.key}"
+                                        for e in EXERCISES.values() for c in e.conventions}),
+    "parameters.count.extra.{}": sorted({f"parameters.count.extra.{e.count_extra}"
+                                         for e in EXERCISES.values() if e.count_extra}),
 }
 
 

@@ -155,19 +155,24 @@ def test_a_constant_added_to_a_preactivation_is_an_offset_not_a_layout(
 
 
 class PermutedGRUCell(nn.Module):
-    """A correct GRU cell with its gates stacked in any order, weights stored as x @ W."""
+    """A correct GRU cell with its gates stacked in any order, weights stored as x @ W; with
+    ``minimal``, the minimal GRU: one bias each for r and z, both biases for n."""
 
-    def __init__(self, i_size: int, h_size: int, order: tuple[str, ...]) -> None:
+    def __init__(self, i_size: int, h_size: int, order: tuple[str, ...],
+                 minimal: bool = False) -> None:
         super().__init__()
-        self.order = order
+        self.order, self.minimal = order, minimal
         self.wx = nn.Parameter(torch.zeros(i_size, 3 * h_size, dtype=torch.float64))
         self.wh = nn.Parameter(torch.zeros(h_size, 3 * h_size, dtype=torch.float64))
         self.bx = nn.Parameter(torch.zeros(3 * h_size, dtype=torch.float64))
-        self.bh = nn.Parameter(torch.zeros(3 * h_size, dtype=torch.float64))
+        self.bh = nn.Parameter(torch.zeros((1 if minimal else 3) * h_size, dtype=torch.float64))
 
     def forward(self, x: Tensor, h: Tensor) -> Tensor:
         gx = dict(zip(self.order, (x @ self.wx + self.bx).chunk(3, 1), strict=True))
-        gh = dict(zip(self.order, (h @ self.wh + self.bh).chunk(3, 1), strict=True))
+        recurrent = h @ self.wh if self.minimal else h @ self.wh + self.bh
+        gh = dict(zip(self.order, recurrent.chunk(3, 1), strict=True))
+        if self.minimal:  # b_hn sits inside r ⊙ (…): the one recurrent bias that matters
+            gh["n"] = gh["n"] + self.bh
         r = torch.sigmoid(gx["r"] + gh["r"])
         z = torch.sigmoid(gx["z"] + gh["z"])
         n = torch.tanh(gx["n"] + r * gh["n"])
@@ -176,10 +181,10 @@ class PermutedGRUCell(nn.Module):
 
 @SETTINGS
 @given(order=st.permutations(("r", "z", "n")).map(tuple), i_size=st.integers(1, 4),
-       h_size=st.integers(2, 3))
+       h_size=st.integers(2, 3), minimal=st.booleans())
 def test_any_gru_gate_order_is_inferred_and_round_trips(order: tuple[str, ...], i_size: int,
-                                                        h_size: int) -> None:
-    cell = PermutedGRUCell(i_size, h_size, order)
+                                                        h_size: int, minimal: bool) -> None:
+    cell = PermutedGRUCell(i_size, h_size, order, minimal)
     gen = torch.Generator().manual_seed(1)
     x = torch.randn(4, i_size, generator=gen, dtype=torch.float64)
     h = torch.randn(4, h_size, generator=gen, dtype=torch.float64)

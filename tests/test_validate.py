@@ -52,6 +52,8 @@ def test_a_rubric_without_the_checks_that_catch_mistakes_fails_and_names_them(
 enabled = false
 [checks."gradients.match"]
 points = 0
+[checks."robustness.saturation"]
+enabled = false
 """)
     assert main(["validate", "--rubric", str(rubric), "--examples", "4"]) == 1
     out = capsys.readouterr().out

@@ -10,6 +10,7 @@ from grader.checks import (  # noqa: F401 - importing registers the checks
     integrity,
     parameters,
     robustness,
+    saturation,
     semantics,
     sequence,
     shapes,

@@ -3,6 +3,7 @@ Hypothesis property runner that finds the smallest failing example."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -188,10 +189,14 @@ class Context:
         self.source = source
         self.notes: dict[str, Any] = {}
         self._inputs: dict[str, Tensor] = {}
+        # The input a property is about, when a check pinned it (see ``show``).
+        self._shown: dict[str, Tensor] | None = None
         # Layouts per (input, hidden, layers): shared by every check of this exercise.
         self.layouts: dict[tuple[int, int, int], AnyLayout] = {}
         # Why a layout could not be inferred, per size (for feedback and diagnosis).
         self.findings: dict[tuple[int, int, int], Inference] = {}
+        # (grader.diagnosis.Diagnosis | None,) once the diagnosis has run (it runs once).
+        self.diagnosed: tuple[Any, ...] = ()
 
     # -- strategies -----------------------------------------------------------------------
     def cases(self, *, min_batch: int = 1, sequence: bool | None = None) -> st.SearchStrategy[Case]:
@@ -219,6 +224,7 @@ class Context:
             if state["fatal"] is not None:
                 raise state["fatal"]
             self._inputs = {}
+            self._shown = None
             try:
                 test(case)
             except CheckFailed as failed:
@@ -263,7 +269,8 @@ class Context:
     def _example(self, drawn: Any) -> Example:
         # A check may draw (case, extra...) tuples; the extras become notes.
         case, extras = (drawn[0], drawn[1:]) if isinstance(drawn, tuple) else (drawn, ())
-        inputs = {k: _small(v) for k, v in self._inputs.items() if v.numel() <= 12}
+        sent = self._shown if self._shown is not None else self._inputs
+        inputs = {k: _small(v) for k, v in sent.items() if v.numel() <= 12}
         notes = [str(e).removeprefix("torch.") for e in extras]
         return Example(case.sizes(self.exercise.kind), inputs, notes, scale=case.scale)
 
@@ -312,6 +319,9 @@ class Context:
         if finding.layout is not None and self.computes_target(student, finding.layout,
                                                                    probe):
             return finding.layout
+        diagnosed = self._diagnosed_layout(student, probe, finding, declared)
+        if diagnosed is not None:
+            return diagnosed
         self.findings[key] = finding
         if declared is not None:
             return declared
@@ -319,6 +329,48 @@ class Context:
             Msg("layout.not_found", declared=declared_error,
                 reason=finding.reason or Msg("layout.no_mapping")),
             hint=Msg("layout.not_found.hint"))
+
+    def _diagnosed_layout(self, student: StudentModel, probe: Case, finding: Inference,
+                          declared: AnyLayout | None) -> AnyLayout | None:
+        """The student's layout read through its diagnosed mistake, at ``probe``'s sizes.
+
+        A wrong cell has no layout that computes the reference; when the diagnosis names the
+        mistake it computes, the map under which it computes that mistake exactly says which
+        parameter plays which reference weight (a mistake has the reference's parameters),
+        so that the checks compare the outputs and the plots are drawn, instead of every
+        check saying that the parameters could not be matched. None when there is no
+        diagnosis, or no such map at these sizes."""
+        from grader.diagnosis import diagnose  # built on this module: imported when needed
+
+        if not self.diagnosed:
+            diagnose(self)
+            student = self.build(probe, torch.float64)  # the diagnosis built its own
+        found = diagnose(self)
+        if found is None:
+            return None
+        note = Msg("layout.desc.diagnosed", title=found.title)
+        if found.build is None:
+            # A sign-inverted gate: the map that computes the reference once those weights are
+            # negated, taken with its +1 factors, is the student's own layout.
+            flipped = finding.flipped_layout
+            if flipped is None or not self.computes_target(student, flipped, probe):
+                return None
+            return dataclasses.replace(flipped, coef=None,
+                                       description=join(flipped.description, note, sep="; "))
+        target = self.exercise.build_target(found.build, probe)
+        ref = self.exercise.reference(probe, torch.float64)
+        if {n: p.shape for n, p in target.named_parameters()} != \
+                {n: p.shape for n, p in ref.named_parameters()}:
+            return None  # a variant with other parameters: the reference's do not fit it
+        layout: AnyLayout | None = declared
+        if layout is None or not self.computes_target(student, layout, probe, target):
+            layout = self.infer_layout(student, probe, target).layout
+            if layout is None or not self.computes_target(student, layout, probe, target):
+                return None
+        described = join(layout.description, note, sep="; ")
+        if isinstance(layout, JacobianLayout):
+            return dataclasses.replace(layout, description=described)
+        return Layout(layout.transfers, described)
 
     def infer_layout(self, student: StudentModel, probe: Case,
                      target: nn.Module | None = None) -> Inference:
@@ -360,6 +412,14 @@ class Context:
             if float((got.double() - w.detach()).abs().max()) > self.config.atol:
                 return False
         return True
+
+    def show(self, inputs: dict[str, Tensor]) -> None:
+        """Make ``inputs`` the example a failure of the current case shows.
+
+        Without it, the example is the last input sent; a check that probes around the drawn
+        input (a shifted state, zero inputs, a flipped batch) pins the input its property is
+        about, so that the student never sees an internal probe as "the input that failed"."""
+        self._shown = dict(inputs)
 
     def call(self, student: StudentModel, inputs: dict[str, Tensor], **kw: Any) -> CallResult:
         self._inputs = inputs

@@ -102,6 +102,7 @@ def finite_differences(ctx: Context) -> str:
     def test(case: Case) -> None:
         student = ctx.build(case, torch.float64)
         inputs = ctx.exercise.inputs(case, torch.float64)
+        ctx.show(inputs)  # not the x ± ε·d probes below
         outs = ctx.outputs(ctx.call(student, inputs), case)
         gouts = random_like(outs, case.seed + 11)
         result = ctx.call(student, inputs, requires_grad=tuple(inputs), grad_outputs=gouts)

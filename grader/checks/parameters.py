@@ -5,39 +5,49 @@ from __future__ import annotations
 import torch
 
 from grader.checks.base import CheckFailed, Context, check
-from grader.exercises import Case
-from grader.i18n import Msg
+from grader.exercises import Case, Exercise
+from grader.i18n import Msg, join
 
 
 @check("parameters.count", category="parameters", points=2,
        title="the number of parameters is the textbook one",
-       hint="An LSTM cell has 4 gates, each with an input matrix (H×I), a recurrent matrix "
-            "(H×H) and a bias: 4H(I+H) + 4H, or + 8H with nn.LSTM's two biases.")
+       hint="Each gate has an input matrix (H×I), a recurrent matrix (H×H) and its biases; "
+            "count yours against the exercise's equations.")
 def count(ctx: Context) -> str:
+    ex = ctx.exercise
     found_convention: dict[str, Msg] = {}
 
     def test(case: Case) -> None:
         student = ctx.build(case, torch.float32)
-        ref = ctx.exercise.reference(case, torch.float32)
-        two = sum(p.numel() for p in ref.parameters())
-        one = ctx.exercise.one_bias_count(ref)
+        counts = ex.counts(ex.reference(case, torch.float32))
         got = student.param_count
-        if got == two:
-            found_convention["c"] = Msg("parameters.convention.two_biases" if one is not None
-                                        else "parameters.convention.pytorch")
-            return
-        if one is not None and got == one:
-            found_convention["c"] = Msg("parameters.convention.one_bias")
-            return
-        wanted = (Msg("parameters.wanted_two", two=two) if one is None else
-                  Msg("parameters.wanted_both", two=two, one=one))
+        for convention, n in counts:
+            if got == n:
+                found_convention["c"] = Msg(f"parameters.convention.{convention.key}")
+                return
+        wanted = join(*(Msg("parameters.wanted", count=n,
+                            convention=Msg(f"parameters.convention.{c.key}"))
+                        for c, n in counts), sep=", ")
         listing = (", ".join(f"{p.name} {p.shape}" for p in student.params)
                    or Msg("parameters.none"))
         raise CheckFailed(Msg("parameters.count_wrong", got=got, wanted=wanted,
-                              listing=listing), expected=wanted, got=str(got))
+                              listing=listing), expected=wanted, got=str(got),
+                          hint=count_hint(ex))
 
     ctx.run(test)
     return Msg("pass.parameters.count", convention=found_convention.get("c", ""))
+
+
+def count_hint(ex: Exercise) -> Msg:
+    """The exercise's own gates and counts: "Your GRUCell has 3 gates (r, z, n) ..."."""
+    formulas = join(*(Msg("parameters.formula", formula=ex.count_formula(c),
+                          convention=Msg(f"parameters.convention.{c.key}"))
+                      for c in ex.conventions), sep=", ")
+    extra = Msg(f"parameters.count.extra.{ex.count_extra}") if ex.count_extra else ""
+    per_layer = Msg("parameters.count.per_layer") if ex.kind == "sequence" else ""
+    return Msg("parameters.count.hint", cls=ex.class_name, n=len(ex.gate_names),
+               gates=", ".join(ex.gate_names), extra=extra, per_layer=per_layer,
+               formulas=formulas)
 
 
 @check("parameters.registered", category="parameters", points=1,

@@ -60,6 +60,7 @@ def batch_independent(ctx: Context) -> str:
     def test(case: Case) -> None:
         student = ctx.build(case, torch.float64)
         inputs = ctx.exercise.inputs(case, torch.float64)
+        ctx.show(inputs)  # the batch, not the single rows sent after it
         full = ctx.outputs(ctx.call(student, inputs), case)
         # Rows sit on dim 0 for cells and for x; on dim 1 for a stack's (L, B, H) states.
         for row in range(case.batch):

@@ -41,9 +41,13 @@ def _step(ctx: Context, student: StudentModel, case: Case, x: Tensor, h: Tensor,
 
 
 def _setup(ctx: Context, case: Case) -> tuple[StudentModel, Tensor, Tensor, Tensor, Tensor]:
+    """A student module with random parameters, the drawn (x, h, c) and a step for c.
+
+    The drawn input is what a failure shows (``Context.show``), never the probes around it."""
     student = ctx.build(case, torch.float64)
     _random_params(ctx, student, case.seed + 21)
     inputs = ctx.exercise.inputs(case, torch.float64)
+    ctx.show(inputs)
     gen = torch.Generator().manual_seed(case.seed + 22)
     delta = (torch.rand(inputs["c"].shape, generator=gen, dtype=torch.float64) + 0.5)
     delta = delta * torch.where(torch.rand(delta.shape, generator=gen) < 0.5, -1.0, 1.0)
@@ -98,6 +102,7 @@ def forget_gate(ctx: Context) -> str:
 def output_gate(ctx: Context) -> str:
     def test(case: Case) -> None:
         student, x, h, c, delta = _setup(ctx, case)
+        ctx.show({"x": x, "h": h, "c": 3 * c.sign() + c})
         h1, c1 = _step(ctx, student, case, x, h, 3 * c.sign() + c)
         h2, c2 = _step(ctx, student, case, x, h, 3 * c.sign() + c + delta)
         if float(h1.abs().max()) >= 1:
@@ -154,6 +159,7 @@ def gate_logits(ctx: Context) -> str:
     def test(case: Case) -> None:
         student, x, h, c, delta = _setup(ctx, case)
         c = 3 * c.sign() + c
+        ctx.show({"x": x, "h": h, "c": c})
         x2, h2 = x.flip(0) * 0.5, h.flip(0) * 0.5
         zero_x, zero_h = torch.zeros_like(x), torch.zeros_like(h)
         a = gates(student, case, x * 0.5, h * 0.5, c, delta)
@@ -191,6 +197,7 @@ def gate_control(ctx: Context) -> str:
 
     def test(case: Case) -> None:
         inputs = ctx.exercise.inputs(case, torch.float64)
+        ctx.show(inputs)
         x, h, c = inputs["x"], inputs["h"], inputs["c"]
         keep = with_biases(case, {"f": 40.0, "i": -40.0})
         _, c1 = _step(ctx, keep, case, x, h, c)

@@ -86,6 +86,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "layout.desc.transposed": {"en": "{names} stored transposed (x @ W)",
                                "es": "{names} guardados traspuestos (x @ W)"},
     "layout.desc.weights": {"en": "weights", "es": "pesos"},
+    "layout.desc.diagnosed": {
+        "en": "read from your cell as it computes the diagnosed mistake ({title})",
+        "es": "leída de tu celda tal como calcula el error diagnosticado ({title})",
+    },
     "layout.desc.per_gate": {"en": "one parameter per gate", "es": "un parámetro por puerta"},
     # Why the layout inference (grader/inference.py) found no map.
     "inference.shapes_differ": {
@@ -93,10 +97,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "las salidas tienen formas distintas de las de la referencia",
     },
     "inference.offset": {
-        "en": "with all parameters at zero your outputs differ from the reference's: something "
-              "is added that no parameter controls",
-        "es": "con todos los parámetros a cero tus salidas difieren de las de la referencia: "
-              "se suma algo que ningún parámetro controla",
+        "en": "with all parameters at zero your outputs already differ from the reference's "
+              "(by up to {gap})",
+        "es": "con todos los parámetros a cero tus salidas ya difieren de las de la referencia "
+              "(hasta en {gap})",
     },
     "inference.missing": {
         "en": "no parameter of yours plays the role of some reference weights ({what})",
@@ -405,14 +409,33 @@ MESSAGES: dict[str, dict[str, str]] = {
     "parameters.convention.pytorch": {"en": "as PyTorch", "es": "como PyTorch"},
     "parameters.convention.one_bias": {"en": "one bias per gate",
                                        "es": "un sesgo por puerta"},
-    "parameters.wanted_two": {"en": "{two} (two biases)", "es": "{two} (dos sesgos)"},
-    "parameters.wanted_both": {"en": "{two} (two biases) or {one} (one bias)",
-                               "es": "{two} (dos sesgos) o {one} (un sesgo)"},
+    "parameters.convention.gru_minimal": {
+        "en": "one bias each for r and z, two for n",
+        "es": "un sesgo para r y otro para z, dos para n",
+    },
+    "parameters.wanted": {"en": "{count} ({convention})", "es": "{count} ({convention})"},
     "parameters.none": {"en": "none", "es": "ninguno"},
     "parameters.count_wrong": {
-        "en": "your module has {got} parameters; expected {wanted}. Found: {listing}",
-        "es": "tu módulo tiene {got} parámetros; se esperaban {wanted}. Encontrados: "
+        "en": "your module has {got} parameters; expected one of {wanted}. Found: {listing}",
+        "es": "tu módulo tiene {got} parámetros; se esperaba uno de {wanted}. Encontrados: "
               "{listing}",
+    },
+    "parameters.formula": {"en": "{formula} ({convention})", "es": "{formula} ({convention})"},
+    "parameters.count.hint": {
+        "en": "Your {cls} has {n} gates ({gates}), each with an input matrix (H×I), a "
+              "recurrent matrix (H×H) and its biases{extra}. Counts accepted{per_layer}: "
+              "{formulas}.",
+        "es": "Tu {cls} tiene {n} puertas ({gates}), cada una con una matriz de entrada (H×I), "
+              "una matriz recurrente (H×H) y sus sesgos{extra}. Recuentos aceptados"
+              "{per_layer}: {formulas}.",
+    },
+    "parameters.count.extra.peephole": {
+        "en": ", plus the peepholes w_ci, w_cf, w_co (H each)",
+        "es": ", más las mirillas w_ci, w_cf, w_co (H cada una)",
+    },
+    "parameters.count.per_layer": {
+        "en": " per layer (I = H above the first)",
+        "es": " por capa (I = H por encima de la primera)",
     },
     "pass.parameters.count": {"en": "parameter count is right ({convention})",
                               "es": "el número de parámetros es correcto ({convention})"},
@@ -442,6 +465,49 @@ MESSAGES: dict[str, dict[str, str]] = {
     # -- robustness ---------------------------------------------------------------------------
     "robustness.modified": {"en": "forward modified the caller's {name} in place",
                             "es": "forward modificó en el sitio el {name} de quien llama"},
+    "saturation.overflow": {
+        "en": "with inputs and states {scale} times larger ({dtype}), {value} appears in your "
+              "{name} at index {index}, where the reference's saturated value is {expected}. An "
+              "exponential of a large number overflowed: exp(z) is inf once z passes about 89 "
+              "in float32 (710 in float64), and e^z/(1 + e^z) or (e^z − e^−z)/(e^z + e^−z) "
+              "then gives inf/inf = NaN. Use torch.sigmoid and torch.tanh, or the stable form "
+              "σ(z) = 1/(1 + exp(−z)) and tanh(z) = 2σ(2z) − 1.",
+        "es": "con entradas y estados {scale} veces mayores ({dtype}), aparece {value} en tu "
+              "{name} en el índice {index}, donde el valor saturado de la referencia es "
+              "{expected}. "
+              "Una exponencial de un número grande se desbordó: exp(z) es inf en cuanto z "
+              "pasa de 89 en float32 (710 en float64), y e^z/(1 + e^z) o "
+              "(e^z − e^−z)/(e^z + e^−z) dan entonces inf/inf = NaN. Usa torch.sigmoid y "
+              "torch.tanh, o la forma estable σ(z) = 1/(1 + exp(−z)) y tanh(z) = 2σ(2z) − 1.",
+    },
+    "saturation.scaled": {
+        "en": "(inputs and states {scale} times larger, {dtype}: the gates' pre-activations "
+              "are far into saturation)",
+        "es": "(entradas y estados {scale} veces mayores, {dtype}: las preactivaciones de las "
+              "puertas están muy dentro de la saturación)",
+    },
+    "pass.robustness.saturation": {
+        "en": "outputs are finite and saturate as the reference's with inputs and states "
+              "{scales} times larger (float32 and float64)",
+        "es": "las salidas son finitas y se saturan como las de la referencia con entradas y "
+              "estados {scales} veces mayores (float32 y float64)",
+    },
+    # Hints in an exercise's own words (grader.exercises.Exercise.hints).
+    "hint.gru.no_inplace": {
+        "en": "Operations ending in _ (mul_, add_) and slice assignment change the caller's "
+              "tensors; compute new tensors instead (h_new = (1 - z) * n + z * h).",
+        "es": "Las operaciones que terminan en _ (mul_, add_) y la asignación a trozos cambian "
+              "los tensores de quien llama; calcula tensores nuevos "
+              "(h_new = (1 - z) * n + z * h).",
+    },
+    "hint.gru.pytorch_layout": {
+        "en": "Name and shape the parameters as nn.GRUCell does (weight_ih (3H, I), weight_hh "
+              "(3H, H), bias_ih, bias_hh; gates stacked r, z, n), so that state_dict() loads "
+              "into nn.GRUCell.",
+        "es": "Nombra y da forma a los parámetros como nn.GRUCell (weight_ih (3H, I), "
+              "weight_hh (3H, H), bias_ih, bias_hh; puertas apiladas r, z, n), para que "
+              "state_dict() se cargue en nn.GRUCell.",
+    },
     "pass.robustness.no_inplace": {"en": "inputs and states are left untouched",
                                    "es": "las entradas y los estados quedan intactos"},
     "robustness.changed_between_calls": {

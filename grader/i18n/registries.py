@@ -53,9 +53,8 @@ CHECKS_ES: dict[str, dict[str, str]] = {
     },
     "parameters.count": {
         "title": "el número de parámetros es el de los libros",
-        "hint": "Una celda LSTM tiene 4 puertas, cada una con una matriz de entrada (H×I), "
-                "una matriz recurrente (H×H) y un sesgo: 4H(I+H) + 4H, o + 8H con los dos "
-                "sesgos de nn.LSTM.",
+        "hint": "Cada puerta tiene una matriz de entrada (H×I), una matriz recurrente (H×H) y "
+                "sus sesgos; cuenta los tuyos según las ecuaciones del ejercicio.",
     },
     "parameters.registered": {
         "title": "los pesos son nn.Parameter registrados que requieren gradiente",
@@ -72,6 +71,12 @@ CHECKS_ES: dict[str, dict[str, str]] = {
         "hint": "Las operaciones que terminan en _ (mul_, add_) y la asignación a trozos "
                 "cambian los tensores de quien llama; calcula tensores nuevos "
                 "(c_new = f * c + i * g).",
+    },
+    "robustness.saturation": {
+        "title": "las preactivaciones grandes dan los valores saturados (sin desbordamiento)",
+        "hint": "Usa torch.sigmoid y torch.tanh, o la forma estable σ(z) = 1/(1 + exp(−z)) "
+                "(tanh(z) = 2σ(2z) − 1): exp de un número grande es inf, y e^z/(1 + e^z) o "
+                "(e^z − e^−z)/(e^z + e^−z) dan entonces inf/inf = NaN.",
     },
     "robustness.stateless": {
         "title": "la misma entrada da la misma salida en cada llamada (sin estado oculto "
