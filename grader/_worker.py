@@ -911,10 +911,6 @@ class _ForkServer:
         self.sock = socket.socket(fileno=ctrl_fd)
         self.libc = ctypes.CDLL(None, use_errno=True)
         self.me = os.getpid()
-        # Every file system a submission could write to (its home, /tmp, /dev, /dev/shm,
-        # the tmpfs over hidden folders...), and what each held before any submission ran.
-        self.tops = _writable_mounts()
-        self.baseline = {top: _tree(top) for top in self.tops}
 
     def _prctl(self, option: int, value: int) -> None:
         if self.libc.prctl(option, value, 0, 0, 0) != 0:
@@ -926,6 +922,11 @@ class _ForkServer:
         if self.me != 1:
             self._send({"ok": False, "error": "not the init of a PID namespace of its own"})
             return 2
+        # Every file system a submission could write to (its home, /tmp, /dev, /dev/shm,
+        # the tmpfs over hidden folders...), and what each held before any submission ran;
+        # only inside the sandbox (outside it, / itself may be writable).
+        self.tops = _writable_mounts()
+        self.baseline = {top: _tree(top) for top in self.tops}
         # Not dumpable: a child (same user) can neither ptrace this process nor open its
         # /proc files (memory, file descriptors, environment).
         self._prctl(_PR_SET_DUMPABLE, 0)

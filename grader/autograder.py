@@ -53,8 +53,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# bubblewrap: the sandbox the grader runs student code in (it falls back to rlimits and
-# user nobody where the container forbids it).
+# bubblewrap: the sandbox the grader runs student code in (where the container forbids
+# it, each submission runs as a user of its own, under resource limits).
 apt-get install -y -q python3 python3-venv python3-pip bubblewrap
 python3 -m venv {venv}
 {install}"""

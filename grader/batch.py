@@ -570,6 +570,8 @@ def run_batch(directory: Path, out_csv: Path, plan: Plan, *, jobs: int | None = 
     # Other students' files and everyone's grades stay out of every sandbox.
     plan = dataclasses.replace(plan, hide=plan.hide + tuple(
         str(p.resolve()) for p in (directory, out_csv, results_dir)))
+    if plan.runner_factory is None:
+        _can_contain(plan)  # refuse now, not once per submission
     todo = [s for s in subs if s.id not in kept]
     bar = ProgressBar(len(subs), len(kept), progress)
     statuses: dict[str, int] = {}
@@ -591,11 +593,32 @@ def run_batch(directory: Path, out_csv: Path, plan: Plan, *, jobs: int | None = 
             if sub.path is None:  # nothing to grade: the row says why
                 record(JobResult(sub.id, sub.status, 0.0, None, 0.0, "", sub.error))
         graded = [s for s in todo if s.path is not None]
-        if graded:
-            _run_jobs(graded, contents, plan, jobs or default_jobs(), executor, scheduler,
-                      record)
+        try:
+            if graded:
+                _run_jobs(graded, contents, plan, jobs or default_jobs(), executor,
+                          scheduler, record)
+        finally:
+            _reopen(plan.hide)
     write_csv(out_csv, cols, rows.values())
     return BatchSummary(len(subs), len(todo), len(kept), time.monotonic() - started, statuses)
+
+
+def _can_contain(plan: Plan) -> None:
+    """``ConfigError`` now when no submission could be run safely (root, no bubblewrap, no
+    other user able to run this Python: grader.containment)."""
+    from grader.sandbox import SandboxRunner
+
+    SandboxRunner({"op": "load", "source": "", "filename": "unused.py"},
+                  **{**_settings(plan.config), "hide": plan.hide})
+
+
+def _reopen(paths: tuple[str, ...]) -> None:
+    """Without bubblewrap, as root, the workers found the class's files closed by an ACL
+    entry (grader.containment.deny); the batch is over, so it goes."""
+    if sys.platform.startswith("linux") and os.geteuid() == 0:
+        from grader.containment import undeny
+
+        undeny(list(paths))
 
 
 def _run_jobs(subs: list[Submission], contents: dict[str, bytes], plan: Plan, jobs: int,

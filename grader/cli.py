@@ -116,7 +116,7 @@ def _prestart(argv: list[str]) -> Any:
         return None
     from grader.sandbox import runner_settings, spare_runner
 
-    settings = runner_settings(GradeConfig())
+    settings = runner_settings(GradeConfig(allow_own_user=argv[0] != "grade"))
     runner = spare_runner(settings)
     return None if runner is None else (runner, settings)
 
@@ -209,13 +209,16 @@ def _dispatch(args: argparse.Namespace, spare: Any = None) -> int:
         rubric = load_rubric(args.rubric)  # read once: the file could change in between
         exercises = exercises if args.exercise else rubric.exercises
     if args.command == "check":
-        config = _config(args, rubric, only_visible=True)
+        # A student's own machine: as root without another usable user (Colab, say), the
+        # submission runs as the student, and the report says so.
+        config = _config(args, rubric, only_visible=True, allow_own_user=True)
         with terminal.progress_bar(sys.stdout, args.path, config.lang) as progress:
             report = grade(args.path, exercises, config, progress=progress,
                            runner_factory=_runner_factory(spare))
         # Written first, so that its line comes before the next step, which stays last.
         written = _write_html(args.html, report)
-        terminal.render(report, sys.stdout, notes=[*_hidden_note(exercises, config), *written])
+        terminal.render(report, sys.stdout, notes=[*_hidden_note(exercises, config), *written,
+                                                   *_own_user_note(report)])
         return ExitCode.OK if report.all_passed else ExitCode.CHECKS_FAILED
     if args.command == "grade":
         config = _config(args, rubric)
@@ -232,7 +235,7 @@ def _dispatch(args: argparse.Namespace, spare: Any = None) -> int:
         if not example.is_file():
             raise ConfigError(f"the bundled example is missing ({example}); reinstall "
                               "lstm-grader from a full checkout")
-        config = _config(args)
+        config = _config(args, allow_own_user=True)  # the bundled, trusted example
         with terminal.progress_bar(sys.stdout, example, config.lang) as progress:
             report = grade(example, DEFAULT_EXERCISES, config, progress=progress,
                            runner_factory=_runner_factory(spare))
@@ -258,6 +261,14 @@ def _prairielearn_no_file(args: argparse.Namespace, lang: str) -> int:
         stream.write("\n")
     print(f"lstm-grader: {reason} -> {args.out}", file=sys.stderr)
     return ExitCode.OK
+
+
+def _own_user_note(report: GradeReport) -> list[str]:
+    """Say so when the student's code ran with the student's own rights."""
+    from grader.i18n import tr
+    from grader.sandbox import OWN_USER
+
+    return [tr("ui.own_user", report.lang)] if OWN_USER in report.isolation else []
 
 
 def _hidden_note(exercises: tuple[str, ...], config: GradeConfig) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from grader.errors import WorkerGarbage
+from grader.errors import NotRunAgain, WorkerGarbage, WorkerTimeout
 from grader.layout import ParamInfo
 from grader.sandbox import REPLY_FACTOR, Runner
 
@@ -75,14 +75,58 @@ class Timing:
     cpu_times: dict[str, dict[str, list[float]]] | None = None
 
 
+# Requests that run the student's forward (and so may hang in it).
+_FORWARD_OPS = ("call", "jacobian", "time")
+FORWARD_TIMEOUTS = 2  # after this many, forward is not called again for this submission
+
+
+@dataclass
+class Budget:
+    """One submission's time: a wall-clock deadline (``time.monotonic``) that no request
+    may run past, and the count of its forward calls that timed out."""
+
+    deadline: float
+    forward_timeouts: int = 0
+    first_timeout: str = ""
+
+
 class Client:
-    def __init__(self, runner: Runner, timeout: float | None = None) -> None:
+    def __init__(self, runner: Runner, timeout: float | None = None,
+                 budget: Budget | None = None) -> None:
         self.runner = runner
         self.timeout = timeout
+        self.budget = budget
+
+    def _ask(self, header: dict[str, Any], tensors: dict[str, Tensor] | None,
+             timeout: float | None, max_reply: int | None = None
+             ) -> tuple[dict[str, Any], dict[str, Tensor]]:
+        """``runner.request`` within the budget: a request never outlives the deadline, and
+        once forward has timed out ``FORWARD_TIMEOUTS`` times it is not called again."""
+        budget = self.budget
+        if budget is None:
+            return self.runner.request(header, tensors, timeout, max_reply)
+        import time
+
+        forward = header.get("op") in _FORWARD_OPS
+        if forward and budget.forward_timeouts >= FORWARD_TIMEOUTS:
+            raise NotRunAgain(f"not run: your forward already timed out "
+                              f"{budget.forward_timeouts} times ({budget.first_timeout}), "
+                              f"so it is not called again")
+        left = budget.deadline - time.monotonic()
+        if left <= 0:
+            raise NotRunAgain("not run: the time for grading this submission is used up")
+        limit = min(timeout or self.timeout or 30.0, left)
+        try:
+            return self.runner.request(header, tensors, limit, max_reply)
+        except WorkerTimeout as exc:
+            if forward:
+                budget.forward_timeouts += 1
+                budget.first_timeout = budget.first_timeout or str(exc)
+            raise
 
     def build(self, class_name: str, args: list[int], dtype: torch.dtype, seed: int = 0,
               instance: str = "m") -> StudentModel:
-        reply, _ = self.runner.request(  # no tensors come back: a header's room
+        reply, _ = self._ask(  # no tensors come back: a header's room
             {"op": "build", "class": class_name, "args": args, "instance": instance,
              "dtype": str(dtype).removeprefix("torch."), "seed": seed}, None, self.timeout,
             _HEADER_ROOM)
@@ -98,7 +142,7 @@ class Client:
         return StudentModel(class_name, params, grads, unregistered, submodules, instance)
 
     def set_params(self, model: StudentModel, values: dict[str, Tensor]) -> None:
-        self.runner.request({"op": "set_params", "instance": model.instance}, values,
+        self._ask({"op": "set_params", "instance": model.instance}, values,
                             self.timeout, _HEADER_ROOM)
 
     def jacobian(self, model: StudentModel, args: list[Any], inputs: dict[str, Tensor],
@@ -108,7 +152,7 @@ class Client:
         tensors.update({f"param:{k}": v for k, v in params.items()})
         # Outputs as large as REPLY_FACTOR times the inputs, each with a row of parameters.
         n_outputs = REPLY_FACTOR * sum(t.numel() for t in inputs.values())
-        _, out = self.runner.request({"op": "jacobian", "instance": model.instance,
+        _, out = self._ask({"op": "jacobian", "instance": model.instance,
                                       "args": args}, tensors, self.timeout,
                                      _HEADER_ROOM + 8 * n_outputs * (model.param_count + 1))
         jac, flat = out.get("jacobian"), out.get("outputs")
@@ -129,7 +173,7 @@ class Client:
                   "kwargs": kwargs or {}, "requires_grad": list(requires_grad),
                   "backward": grad_outputs is not None, "return_inputs": return_inputs,
                   "trace_ops": trace_ops}
-        reply, out = self.runner.request(header, tensors, self.timeout,
+        reply, out = self._ask(header, tensors, self.timeout,
                                          _reply_cap(tensors, model.param_count))
         n_out = sum(1 for k in out if k.startswith("out"))
         outputs = [out[f"out{k}"] for k in range(n_out) if f"out{k}" in out]
@@ -149,7 +193,7 @@ class Client:
 
     def devices(self) -> dict[str, Any]:
         """The devices the worker can time on (``{"cuda": bool, "cuda_devices": [...]}``)."""
-        reply, _ = self.runner.request({"op": "devices"}, None, self.timeout, _HEADER_ROOM)
+        reply, _ = self._ask({"op": "devices"}, None, self.timeout, _HEADER_ROOM)
         return {"cuda": bool(reply.get("cuda", False)),
                 "cuda_devices": [str(n) for n in reply.get("cuda_devices", [])]}
 
@@ -168,7 +212,7 @@ class Client:
                   "threads": threads, "budget_s": budget_s, "min_rounds": min_rounds,
                   "max_rounds": max_rounds, "precision": precision, "seed": seed,
                   "hard_limit_s": timeout / 2}
-        reply, _ = self.runner.request(header, None, timeout, _HEADER_ROOM)
+        reply, _ = self._ask(header, None, timeout, _HEADER_ROOM)
         try:
             times = {str(phase): {who: [float(t) for t in reply["times"][phase][who]]
                                   for who in ("reference", "student")}

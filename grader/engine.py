@@ -19,7 +19,7 @@ import torch
 
 import grader
 from grader.checks import CheckFailed, CheckSpec, Context, Outcome, checks_for
-from grader.client import Client
+from grader.client import Budget, Client
 from grader.config import GradeConfig
 from grader.errors import ConfigError, StudentException, SubmissionError, UnreadableNotebook
 from grader.exercises import DEFAULT_EXERCISES, Exercise, get_exercise
@@ -109,6 +109,7 @@ def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
     """Grade the submission at ``path`` on ``exercises``; always returns a full report.
 
     ``progress`` (optional) is told before each step, for a progress bar."""
+    started = time.monotonic()  # the budget counts from here: start-up is part of it
     config = config or GradeConfig()
     _isolate_hypothesis()
     specs = [get_exercise(name) for name in dict.fromkeys(exercises)]
@@ -123,7 +124,7 @@ def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
         source, filename, notebook = "", path.name, None
         unreadable = CheckFailed(Msg("load.notebook_unreadable", error=str(exc)),
                                  hint=Msg("load.notebook_unreadable.hint"))
-    started = time.monotonic()
+    budget = Budget(started + _checking_time(config.submission_timeout_s))
     runner = runner_factory({"op": "load", "source": source, "filename": filename}, config)
     results: list[ExerciseResult] = []
     output = ""
@@ -131,10 +132,9 @@ def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
         load_failure = unreadable or _load(runner, notebook)
         if load_failure is not None:
             output = load_failure.message
-        deadline = started + config.submission_timeout_s
         for ex in specs:
             results.append(_grade_exercise(ex, runner, config, source, load_failure,
-                                           deadline, ticker))
+                                           budget, ticker))
     finally:
         runner.close()
     ticker.finish()
@@ -214,9 +214,16 @@ def _where(line: Any, notebook: NotebookSource | None) -> Msg:
     return notebook.where_msg(line) if notebook is not None else Msg("where.line", line=line)
 
 
+def _checking_time(budget_s: float) -> float:
+    """The part of a submission's budget that checks may use: the rest (a tenth, at most
+    10 s) is kept for stopping the worker, cleaning up and writing the reports."""
+    return budget_s - min(10.0, budget_s / 10)
+
+
 def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: str,
-                    load_failure: CheckFailed | None, deadline: float,
+                    load_failure: CheckFailed | None, budget: Budget,
                     ticker: _Ticker) -> ExerciseResult:
+    deadline = budget.deadline
     checks = checks_for(ex, config)
     failure = load_failure
     if failure is None:
@@ -233,7 +240,7 @@ def _grade_exercise(ex: Exercise, runner: Runner, config: GradeConfig, source: s
     if failure is not None:
         return ExerciseResult(ex.name, ex.class_name, [
             _result(spec, ex, passed=False, failure=failure) for spec in checks])
-    ctx = Context(ex, config, Client(runner, config.request_timeout_s), source)
+    ctx = Context(ex, config, Client(runner, config.request_timeout_s, budget), source)
     results = []
     for spec in checks:
         ticker.step(ex.name, spec.id)

@@ -74,6 +74,14 @@ class WorkerTimeout(SubmissionError):
     """The worker did not answer in time; it has been killed."""
 
     kind = "timeout"
+    fatal = True  # the worker was killed: the check stops and the next one gets a new worker
+
+
+class NotRunAgain(WorkerTimeout):
+    """Not sent: the student's forward timed out twice already, or the submission's time
+    budget is spent. Nothing was killed (the worker, if any, is as it was)."""
+
+    fatal = False
 
 
 class WorkerGarbage(SubmissionError):

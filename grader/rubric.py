@@ -51,7 +51,7 @@ TOP_KEYS = ("exercises", "grading", "checks")
 CHECK_KEYS = ("points", "visibility", "enabled")
 # GradeConfig fields a rubric may not set: the command decides them (``check`` shows only
 # visible checks) or they come from the [checks] tables.
-NOT_IN_RUBRIC = ("only_visible", "check_settings")
+NOT_IN_RUBRIC = ("only_visible", "check_settings", "allow_own_user")
 
 
 @dataclass(frozen=True)
@@ -170,6 +170,8 @@ def _grading(table: dict[str, Any], where: str) -> dict[str, Any]:
                 + ("`lstm-grader check` shows only visible checks by itself: set each "
                    "check's visibility under [checks.\"<check id>\"] instead"
                    if key == "only_visible" else
+                   "only `lstm-grader check` may run a submission as its own user; grade "
+                   "and batch never do" if key == "allow_own_user" else
                    "per-check settings go in [checks.\"<check id>\"] tables"))
     _unknown_keys(table, list(keys), where, "grading.")
     values = {}

@@ -41,12 +41,16 @@ from grader.forkserver import ForkedWorker
 
 if TYPE_CHECKING:
     from grader.config import GradeConfig
+    from grader.containment import Launch
     from grader.forkserver import ForkServer
     from grader.protocol import Tensors
 # grader.protocol (and so torch) is imported when the first message is exchanged, not here:
 # the command line starts the worker before it imports torch itself (grader.cli).
 
 _HERE = Path(__file__).resolve().parent
+# In the isolation line when the submission ran with the rights of the user running the
+# grader (check tells the student so).
+OWN_USER = "your own user"
 _NOBODY = 65534
 SANDBOXES = ("auto", "bwrap", "none", "portable")
 
@@ -104,7 +108,8 @@ def runner_settings(config: GradeConfig) -> dict[str, Any]:
     return {"request_timeout": config.request_timeout_s, "start_timeout": config.start_timeout_s,
             "threads": config.worker_threads, "memory_limit_mb": config.memory_limit_mb,
             "file_limit_mb": config.file_limit_mb, "cpu_limit_s": config.cpu_limit_s,
-            "sandbox": config.sandbox, "max_processes": config.max_processes}
+            "sandbox": config.sandbox, "max_processes": config.max_processes,
+            "allow_own_user": config.allow_own_user}
 
 
 def spare_runner(settings: dict[str, Any]) -> SandboxRunner | None:
@@ -118,6 +123,45 @@ def spare_runner(settings: dict[str, Any]) -> SandboxRunner | None:
     except Exception:
         return None
     return runner
+
+
+def _contained_launch(protected: list[Path], allow_own_user: bool) -> tuple[Launch | None, str]:
+    """As root without bubblewrap: how a worker user starts the interpreter, or (check
+    only) why the worker runs as root; ``ConfigError`` when neither is allowed."""
+    from grader import containment
+
+    try:
+        return containment.launch(protected), ""
+    except containment.Refused as exc:
+        if allow_own_user:
+            return None, str(exc)
+        from grader.errors import ConfigError
+
+        raise ConfigError(
+            f"lstm-grader will not run a submission as root, and without bubblewrap it has "
+            f"no other way here: {exc}; install bubblewrap (Debian/Ubuntu: apt-get install "
+            f"bubblewrap), or use a Python that other users can read (the system's "
+            f"python3 with torch installed), or run the grader as a normal user") from None
+
+
+def _fallback_isolation(launch: Launch | None, root_why: str, root: bool) -> str:
+    seccomp = "no seccomp filter (not on this platform)"
+    if portable.LINUX:
+        from grader.containment import filter_available
+
+        seccomp = ("seccomp filter (no network sockets, ptrace, mounts, namespaces or "
+                   "keyrings)" if filter_available() else
+                   "no seccomp filter (not known for this machine)")
+    if launch is not None:
+        via = f", {launch.note}" if launch.note else ""
+        return ("as a user of its own (at most its max_processes processes; its "
+                "processes, files in /tmp, /var/tmp and /dev/shm and System V IPC removed "
+                f"after it; the grader's files closed to it{via}); {seccomp}")
+    if root:
+        return (f"as root, {OWN_USER}: no other user can run this Python ({root_why}); "
+                f"{seccomp}")
+    return (f"as {OWN_USER} (not root, so no other user to run it as: the submission has "
+            f"this user's rights); {seccomp}")
 
 
 class Runner(Protocol):
@@ -182,7 +226,8 @@ class SandboxRunner:
                  start_timeout: float = 60.0, threads: int = 1, memory_limit_mb: int = 4096,
                  file_limit_mb: int = 64, cpu_limit_s: int = 900, sandbox: str = "auto",
                  max_processes: int = 64, server: ForkServer | None = None,
-                 hide: tuple[str, ...] = (), reply_budget: int = REPLY_BUDGET) -> None:
+                 hide: tuple[str, ...] = (), reply_budget: int = REPLY_BUDGET,
+                 allow_own_user: bool = False) -> None:
         if sandbox not in SANDBOXES:
             raise ValueError(f"sandbox must be one of {', '.join(SANDBOXES)}, got {sandbox!r}")
         if sandbox == "bwrap" and not bwrap_available():
@@ -195,11 +240,17 @@ class SandboxRunner:
         self.portable_only = sandbox == "portable"
         self.use_bwrap = sandbox in ("auto", "bwrap") and bwrap_available()
         root = portable.euid() == 0
-        # The user the worker runs as, when it is changed before exec (POSIX, as root).
+        # More paths the sandbox must not show (batch: the class's files and results).
+        self.hide = tuple(hide)
+        # The user the worker runs as, when it is changed before exec (POSIX, as root): one
+        # of its own per worker (grader.containment), set at each spawn.
         self.run_as: int | None = None
-        if not self.use_bwrap and not self.portable_only and root and _nobody_can_run_python():
-            self.run_as = _NOBODY
-        self.drop_to_nobody = self.run_as == _NOBODY
+        self.user: Any = None  # that user's lock and sweep, while the worker runs
+        self.leftovers: list[str] = []  # what a sweep could not remove (none: clean)
+        self.launch: Launch | None = None
+        self.root_why = ""  # why a worker runs as root (check only; grade and batch refuse)
+        if not self.use_bwrap and not self.portable_only and root and portable.LINUX:
+            self.launch, self.root_why = _contained_launch(self._protected(), allow_own_user)
         self.limits, self._no_limits = ({}, []) if self.portable_only else _limits(
             memory_limit_mb, file_limit_mb, cpu_limit_s)
         self.limits_refused: list[str] = []  # limits the system refused (set at the spawn)
@@ -212,10 +263,8 @@ class SandboxRunner:
             who = ", as nobody in a user namespace" if root else ""
             parts.append(f"bubblewrap (read-only system, no network, private /tmp and PIDs, "
                          f"grader files hidden{who})")
-        elif self.drop_to_nobody:
-            parts.append("as user nobody")
-        elif root:
-            parts.append("running as root: could not drop privileges")
+        else:
+            parts.append(_fallback_isolation(self.launch, self.root_why, root))
         self._parts = parts
         # A fork server (grader.forkserver) forks this runner's workers when there is one.
         self.server = server if server is not None and self.use_bwrap else None
@@ -325,9 +374,8 @@ class SandboxRunner:
         home.mkdir()
         shutil.copy(_HERE / "_worker.py", runtime / "_worker.py")
         shutil.copy(_HERE / "protocol.py", runtime / "_lstm_grader_protocol.py")
-        if self.run_as is not None:
-            os.chmod(self._dir, 0o755)
-            os.chown(home, self.run_as, self.run_as)
+        if self.launch is not None:
+            self._enter_own_user(home)
         if not self.portable_only and portable.LINUX:
             self._cgroup = _pids_cgroup(self.token, self.max_processes)
         env = {
@@ -352,7 +400,11 @@ class SandboxRunner:
                     "SYSTEMROOT", "USERPROFILE"):  # the last two: Windows needs them
             if key in os.environ:
                 env[key] = os.environ[key]
-        command = [sys.executable, "-I", str(runtime / "_worker.py")]
+        launch = self.launch
+        if launch is not None:
+            env.update(launch.env)
+        python = list(launch.argv) if launch is not None else [sys.executable, "-I"]
+        command = [*python, str(runtime / "_worker.py")]
         if control_fd is not None:
             command += ["--fork-server", str(control_fd)]
         if self.use_bwrap:
@@ -365,13 +417,14 @@ class SandboxRunner:
         report_read = report_write = -1
         options: dict[str, Any] = {}
         # Limits, the cgroup and the user are set between fork and exec (POSIX only).
-        if os.name == "posix" and (self.limits or self._cgroup is not None
-                                   or self.run_as is not None):
+        if os.name == "posix" and not self.portable_only:
             report_read, report_write = os.pipe()
             self._report_fd = report_write
             options["preexec_fn"] = self._apply_limits
-        if control_fd is not None:
-            options["pass_fds"] = (control_fd,)
+        fds = ((control_fd,) if control_fd is not None else ()) + (
+            launch.fds if launch is not None else ())
+        if fds:
+            options["pass_fds"] = fds
         if hasattr(os, "setsid") and not self.portable_only:
             options["start_new_session"] = True  # its own process group
         elif os.name == "nt":
@@ -398,6 +451,26 @@ class SandboxRunner:
             self._channel = portable.Channel(pipes[2], pipes[1])
         self.starts += 1
         self._describe()
+
+    def _protected(self) -> list[Path]:
+        """What no worker may read: the grader's and references' folders, ``hide``."""
+        return [*_hidden_dirs(), *(Path(p).resolve() for p in self.hide)]
+
+    def _enter_own_user(self, home: Path) -> None:
+        """A user of its own for the worker about to start (grader.containment): its home is
+        its alone, the rest of the worker's folder only passable, the grader's files closed."""
+        from grader import containment
+
+        assert self._dir is not None
+        self.user = containment.WorkerUser.acquire()
+        self.run_as = self.user.uid
+        os.chmod(self._dir, 0o711)
+        os.chown(home, self.user.uid, self.user.gid)
+        os.chmod(home, 0o700)
+        failed = containment.deny([str(p) for p in self._protected()])
+        if failed:
+            self._parts.append(f"could not close {', '.join(failed)} to it (no ACL support)")
+            self._describe()
 
     def _bwrap_args(self, runtime: Path, home: Path, as_pid_1: bool = False) -> list[str]:
         args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
@@ -433,10 +506,12 @@ class SandboxRunner:
         if self._cgroup is not None:
             with open(self._cgroup / "cgroup.procs", "w") as procs:
                 procs.write(str(os.getpid()))
-        if self.run_as is not None:
-            os.setgroups([])
-            os.setgid(self.run_as)
-            os.setuid(self.run_as)
+        if self.user is not None:
+            self.user.become(self.max_processes)  # with the seccomp filter
+        elif not self.use_bwrap and portable.LINUX:
+            from grader.containment import install_filter
+
+            install_filter()
 
     def restart(self) -> None:
         self.close()
@@ -468,6 +543,13 @@ class SandboxRunner:
         if self._cgroup is not None:
             _empty_cgroup(self._cgroup)
             self._cgroup = None
+        if self.user is not None:
+            # Whatever the worker's user left, however it detached: processes, files in the
+            # shared temporary folders, System V IPC. The next worker gets another user.
+            self.leftovers += self.user.sweep()
+            self.user.release()
+            self.user = None
+            self.run_as = None
         output, self._output = self._output, None
         if output is not None:
             output.wait(1.0)  # every writer is dead: the drain reaches the end at once
@@ -700,38 +782,6 @@ def _interpreter_dirs_under(top: str) -> list[str]:
     inside = sorted({str(p) for p in _interpreter_dirs() if str(p).startswith(top + "/")})
     # Keep only outermost folders: a nested bind would be redundant.
     return [p for p in inside if not any(p != q and p.startswith(q + "/") for q in inside)]
-
-
-_nobody_ok: bool | None = None
-
-
-def _nobody_can_run_python() -> bool:
-    """Whether the interpreter is readable by nobody (not when it lives under /root).
-
-    Probed once per process: the probe imports torch (over a second), and a batch or an
-    autograder without bubblewrap builds a runner per submission."""
-    global _nobody_ok
-    if _nobody_ok is None:
-        _nobody_ok = _probe_nobody()
-    return _nobody_ok
-
-
-def _probe_nobody() -> bool:
-    if not hasattr(os, "setuid"):
-        return False
-    try:
-        probe = subprocess.run([sys.executable, "-I", "-c", "import torch"],
-                               preexec_fn=_become_nobody, capture_output=True, timeout=60,
-                               cwd="/")
-    except (OSError, subprocess.TimeoutExpired, subprocess.SubprocessError):
-        return False
-    return probe.returncode == 0
-
-
-def _become_nobody() -> None:
-    os.setgroups([])
-    os.setgid(_NOBODY)
-    os.setuid(_NOBODY)
 
 
 class InProcessRunner:

@@ -86,14 +86,15 @@ def test_a_worker_that_dies_fails_the_running_check_and_is_restarted(mode: str) 
 
 @MODES
 def test_a_worker_that_hangs_is_killed_at_the_timeout_and_grading_goes_on(mode: str) -> None:
-    config = FAST.with_(request_timeout_s=1.0, submission_timeout_s=12.0, sandbox=mode)
+    config = FAST.with_(request_timeout_s=1.0, sandbox=mode)
     report = grade(HOSTILE / "hang_on_batch_one.py", ["lstm_cell"], config)
     by_id = {c.check_id: c for c in report.checks}
     hung = [c for c in report.checks if "no answer within 1 s" in c.message]
     assert hung and all(not c.passed for c in hung)
     assert by_id["parameters.count"].passed
-    # Past the submission's limit the remaining checks are failed, not run.
-    assert "took longer than the limit of 12 s" in report.checks[-1].message
+    # After two timeouts of forward the remaining checks that call it fail without running
+    # it (the budget itself: tests/test_containment.py).
+    assert "so it is not called again" in report.checks[-1].message
     assert report.score < report.max_score
 
 

@@ -68,7 +68,7 @@ class CheckFailed(Exception):
             "timeout", "crash", "garbage") else str(exc)
         failed = cls(Msg("error.submission", error=error, doing=doing),
                      extra={"error_kind": exc.kind})
-        failed.fatal = True
+        failed.fatal = getattr(exc, "fatal", True)
         return failed
 
 

@@ -810,6 +810,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "speed.too_slow": {"en": "too slow: {message}", "es": "demasiado lento: {message}"},
     # -- the terminal (grader/reports/terminal.py) and the pytest plugin ------------------------
     "ui.loading": {"en": "Loading {file}", "es": "Cargando {file}"},
+    "ui.own_user": {
+        "en": "Your code ran as your own user (nothing here can run it as another user): it "
+              "could read and change what you can, which is fine for your own work.",
+        "es": "Tu código se ejecutó con tu propio usuario (aquí nada puede ejecutarlo como "
+              "otro usuario): podía leer y cambiar lo mismo que tú, lo cual está bien para tu "
+              "propio trabajo.",
+    },
     "ui.hidden_checks.one": {
         "en": "{n} more check of this rubric is not run here: hidden checks run only when your "
               "work is graded.",
