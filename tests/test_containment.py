@@ -268,8 +268,9 @@ def test_an_endless_forward_costs_two_request_timeouts_then_fails_the_rest_at_on
     not_run = [c for c in report.checks if "so it is not called again" in c.message]
     timed_out = [c for c in report.checks
                  if "no answer within 2 s" in c.message and c not in not_run]
-    # Two calls timed out (one may be the integrity check's trace, which passes untraced).
-    assert 1 <= len(timed_out) <= 2
+    # Two calls timed out (the integrity check's own calls may be those: it then passes,
+    # untraced, and says nothing of them); every later call was refused at once.
+    assert len(timed_out) <= 2
     assert not_run and not any(c.passed for c in not_run)
     assert all("already timed out 2 times" in c.message for c in not_run)
     passed = {c.check_id for c in report.checks if c.passed}
@@ -291,8 +292,8 @@ class _Hangs:
     def __init__(self) -> None:
         self.sent: list[tuple[str, float]] = []
 
-    def request(self, header: dict, tensors: object = None, timeout: float | None = None
-                ) -> tuple[dict, dict]:
+    def request(self, header: dict, tensors: object = None, timeout: float | None = None,
+                max_reply: int | None = None) -> tuple[dict, dict]:
         self.sent.append((header["op"], float(timeout or 0)))
         raise WorkerTimeout(f"no answer within {timeout:g} s")
 
