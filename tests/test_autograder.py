@@ -109,8 +109,10 @@ def test_within_limit_puts_the_grading_budget_below_the_platform_limit() -> None
     from grader.autograder import within_limit
     from grader.config import GradeConfig
 
-    assert within_limit(GradeConfig(), 600).submission_timeout_s == 540
-    assert within_limit(GradeConfig(), 120).submission_timeout_s == 90
+    long = GradeConfig(submission_timeout_s=1000)
+    assert within_limit(long, 600).submission_timeout_s == 540
+    assert within_limit(long, 120).submission_timeout_s == 90
+    assert within_limit(GradeConfig(), 600).submission_timeout_s == 300  # already below
     assert within_limit(GradeConfig(submission_timeout_s=100), 600).submission_timeout_s == 100
     with pytest.raises(ConfigError):
         within_limit(GradeConfig(), 0)
