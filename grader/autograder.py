@@ -224,9 +224,10 @@ def within_limit(config: GradeConfig, limit_s: float) -> GradeConfig:
     """``config`` with its per-submission time budget below the platform's limit, so that the
     grader, not the platform, stops a slow submission and the student still gets results.
 
-    The budget is ``submission_timeout_s``, the engine's budget for one submission (a rubric
-    setting). HOOK: it covers the checks; when it also covers the worker's start-up and the
-    reports (the containment work), ``RESERVE_S`` need only cover starting this Python.
+    The budget is ``submission_timeout_s``, the engine's wall-clock budget for one
+    submission (a rubric setting), which covers the worker's start-up, the checks and the
+    reports (grader.engine keeps a tenth of it, at most 10 s, for stopping and reporting);
+    ``RESERVE_S`` covers starting this Python and importing the grader.
     """
     if not limit_s > 0:
         raise ConfigError(f"the platform's time limit must be a positive number of seconds, "
