@@ -97,7 +97,8 @@ def read_message(source: int | Callable[[int], bytes], max_bytes: int = 1 << 30
     magic, length = _PREFIX.unpack(read_exact(_PREFIX.size))
     if magic != MAGIC:
         raise ProtocolError("reply does not start with the protocol's magic bytes")
-    if length > max_bytes:
+    # The prefix counts too: a budget over many replies must not leak 14 bytes per reply.
+    if _PREFIX.size + length > max_bytes:
         raise TooLarge(f"a header of {length} bytes, more than the {max_bytes} bytes this "
                        f"request can return")
     try:
@@ -107,7 +108,7 @@ def read_message(source: int | Callable[[int], bytes], max_bytes: int = 1 << 30
     if not isinstance(header, dict) or not isinstance(header.get("_tensors"), list):
         raise ProtocolError("header is not an object with a tensor list")
     parts = []
-    total = length
+    total = _PREFIX.size + length
     for meta in header.pop("_tensors"):
         try:
             name, dtype = str(meta["name"]), DTYPES[meta["dtype"]]
