@@ -747,10 +747,15 @@ class _RecurrentGuard:
             "yourself (nn.LSTM, nn.LSTMCell, nn.GRUCell, torch._VF and the like all end here)")
 
     def _composite(self, qualified: str, op: Any) -> Any:
+        composite = torch._C.DispatchKey.CompositeImplicitAutograd
+
         def kernel(*args: Any, **kwargs: Any) -> Any:
             if self.armed:
                 raise self._refuse(qualified)
-            return op.decompose(*args, **kwargs)
+            # The C++ composite kernel, as an unguarded dispatch would run it: op.decompose
+            # prefers a Python decomposition where torch has one, and lstm's treats
+            # inter-layer dropout differently in training.
+            return op._op_dk(composite, *args, **kwargs)
         return kernel
 
     def _fused(self, qualified: str, op: Any) -> Any:

@@ -107,3 +107,40 @@ def test_a_cell_that_reaches_a_builtin_kernel_gets_no_credit(
 def test_the_hostile_set_covers_every_way_the_issue_names() -> None:
     assert {"aten_op.py", "vf.py", "computed_getattr.py", "importlib_module.py",
             "torchscript.py", "hidden_module.py", "full_layer.py", "fused_kernel.py"} <= set(WAYS)
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.5, 1.0])
+def test_a_disarmed_guard_leaves_pytorchs_recurrent_results_bit_for_bit(dropout: float) -> None:
+    # The trusted in-process path keeps the guard installed between requests; whatever
+    # runs there afterwards (the baseline, an instructor's tools) must see PyTorch unchanged.
+    import torch
+    from torch import nn
+
+    from grader._worker import _GUARD
+
+    torch.manual_seed(0)
+    modules = [nn.LSTM(3, 4, num_layers=2, dropout=dropout).double().train(),
+               nn.GRU(3, 4, num_layers=2, dropout=dropout).double().train(),
+               nn.LSTMCell(3, 4).double()]
+    x = torch.randn(5, 2, 3, dtype=torch.float64)
+
+    def run() -> list[Any]:
+        outs = []
+        for module in modules:
+            torch.manual_seed(1)
+            out = module(x if not isinstance(module, nn.LSTMCell) else x[0])[0]
+            grads = torch.autograd.grad(out.sum(), list(module.parameters()))
+            outs += [out.detach(), *grads]
+        return outs
+
+    before = run()
+    installed = bool(_GUARD.libraries)
+    _GUARD.install()
+    try:
+        assert not _GUARD.armed
+        after = run()
+    finally:
+        if not installed:
+            _GUARD.uninstall()
+    for a, b in zip(before, after, strict=True):
+        assert torch.equal(a, b)
