@@ -26,6 +26,22 @@ FAST = GradeConfig(max_examples=4, request_timeout_s=3.0, speed_mode="off",  # s
 MODES = pytest.mark.parametrize("mode", ["auto", "portable"])
 
 
+def only(config: GradeConfig, *kept: str) -> GradeConfig:
+    """``config`` with every check but ``kept`` (and the integrity gate) turned off: a crash
+    costs a worker restart per check, and these tests need a few checks around the crash."""
+    from grader.checks import CHECKS
+    from grader.config import CheckSetting
+
+    kept = ("integrity.no_builtin_rnn", *kept)
+    return config.with_(check_settings=tuple(
+        CheckSetting(check_id, enabled=False) for check_id in CHECKS if check_id not in kept))
+
+
+# A check that crashes on batch 1, one that needs no forward, and ones after both.
+AROUND_A_CRASH = ("shapes.structure", "parameters.count", "equivalence.forward",
+                  "semantics.forget_gate", "robustness.batch_independent")
+
+
 def _workers() -> set[int]:
     """Processes descending from this test process (other graders on the machine aside)."""
     parents: dict[int, int] = {}
@@ -73,7 +89,8 @@ def no_worker_survives_and_no_file_appears():
 
 @MODES
 def test_a_worker_that_dies_fails_the_running_check_and_is_restarted(mode: str) -> None:
-    report = grade(HOSTILE / "crash_on_batch_one.py", ["lstm_cell"], FAST.with_(sandbox=mode))
+    report = grade(HOSTILE / "crash_on_batch_one.py", ["lstm_cell"],
+                   only(FAST.with_(sandbox=mode), *AROUND_A_CRASH))
     by_id = {c.check_id: c for c in report.checks}
     crashed = [c for c in report.checks if "exited with status 3" in c.message]
     assert crashed, "the crash was not reported"
@@ -134,7 +151,8 @@ def test_a_submission_that_cannot_be_loaded_scores_zero_with_a_clear_message(
 
 
 def test_a_submission_that_eats_memory_is_stopped_by_the_limit() -> None:
-    config = FAST.with_(memory_limit_mb=1200, submission_timeout_s=60.0)
+    config = only(FAST.with_(memory_limit_mb=1200, submission_timeout_s=60.0),
+                  *AROUND_A_CRASH)
     started = time.monotonic()
     report = grade(HOSTILE / "eats_memory.py", ["lstm_cell"], config)
     assert time.monotonic() - started < 120
@@ -177,7 +195,7 @@ def test_a_worker_that_ignores_sigterm_is_killed_anyway() -> None:
 
 
 def test_a_segfault_is_reported_as_a_crash_and_grading_goes_on() -> None:
-    report = grade(HOSTILE / "segfaults.py", ["lstm_cell"], FAST)
+    report = grade(HOSTILE / "segfaults.py", ["lstm_cell"], only(FAST, *AROUND_A_CRASH))
     crashed = [c for c in report.checks if "SIGSEGV" in c.message]
     assert crashed and all(not c.passed for c in crashed)
     assert {c.check_id: c for c in report.checks}["parameters.count"].passed
@@ -237,7 +255,7 @@ def test_under_bubblewrap_a_submission_cannot_write_outside_its_folder() -> None
 
 def test_without_bubblewrap_the_fallback_isolation_still_grades_and_says_so() -> None:
     report = grade(HOSTILE / "crash_on_batch_one.py", ["lstm_cell"],
-                   FAST.with_(sandbox="none"))
+                   only(FAST.with_(sandbox="none"), *AROUND_A_CRASH))
     assert "bubblewrap" not in report.isolation
     assert "resource limits" in report.isolation
     assert any("exited with status 3" in c.message for c in report.checks)
@@ -276,7 +294,8 @@ def _failed_with(report: object, needle: str) -> list[object]:
 
 
 def test_a_worker_that_shrinks_its_pipe_and_stops_reading_cannot_block_the_grader() -> None:
-    config = FAST.with_(request_timeout_s=2.0, submission_timeout_s=12.0)
+    config = only(FAST.with_(request_timeout_s=2.0, submission_timeout_s=12.0),
+                  *AROUND_A_CRASH)
     report = grade(HOSTILE / "shrinks_request_pipe.py", ["lstm_cell"], config)
     assert _failed_with(report, "did not take its request within 2 s")
     assert report.score < report.max_score
@@ -288,7 +307,7 @@ def test_a_forged_header_announcing_a_gigabyte_is_refused_before_anything_is_rea
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Every check that calls forward meets the forgery and restarts the worker: bounded here.
     report = grade(HOSTILE / "forges_huge_reply.py", ["lstm_cell"],
-                   FAST.with_(submission_timeout_s=10.0))
+                   only(FAST.with_(submission_timeout_s=10.0), *AROUND_A_CRASH))
     assert _failed_with(report, "sent a reply larger than this request can return")
     # Not even a tenth of the announced gigabyte was allocated here.
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
@@ -297,7 +316,7 @@ def test_a_forged_header_announcing_a_gigabyte_is_refused_before_anything_is_rea
 
 def test_a_reply_that_answers_an_earlier_request_is_detected() -> None:
     report = grade(HOSTILE / "desyncs_replies.py", ["lstm_cell"],
-                   FAST.with_(submission_timeout_s=10.0))
+                   only(FAST.with_(submission_timeout_s=10.0), *AROUND_A_CRASH))
     assert _failed_with(report, "out of step")
     assert report.score < report.max_score
 
