@@ -344,6 +344,12 @@ def deny(paths: tuple[str, ...] | list[str]) -> list[str]:
     return failed
 
 
+def denied(path: str) -> bool:
+    """Whether ``deny`` has closed ``path``."""
+    entries = _read_acl(path)
+    return entries is not None and any(e[0] == _GROUP and e[2] == GROUP for e in entries)
+
+
 def undeny(paths: tuple[str, ...] | list[str]) -> None:
     """Take ``deny``'s entry away again (the ACL as it was before, or none)."""
     for path in dict.fromkeys(paths):
