@@ -586,6 +586,13 @@ class SandboxRunner:
         self.close()
 
     # -- requests -------------------------------------------------------------------------
+    def clocks(self) -> WorkerClocks | None:
+        """The running worker's CPU clocks, read from outside it; None for a forked worker
+        (its pid is the sandbox's own) or before it started."""
+        if isinstance(self._proc, subprocess.Popen):
+            return WorkerClocks(self._proc.pid)
+        return None
+
     def request(self, header: dict[str, Any], tensors: Tensors | None = None,
                 timeout: float | None = None, max_reply: int | None = None
                 ) -> tuple[dict[str, Any], Tensors]:
@@ -682,6 +689,76 @@ class SandboxRunner:
         if tail:
             message += f"; the end of its output:\n{tail}"
         return WorkerCrashed(message)
+
+
+class ThreadClock:
+    """``WorkerClocks`` of an in-process runner (trusted test code): this thread's CPU time."""
+
+    def __init__(self) -> None:
+        self.start = time.thread_time()
+
+    def cpu_s(self) -> float | None:
+        return time.thread_time() - self.start
+
+
+class WorkerClocks:
+    """A worker's CPU seconds as the kernel accounts them, read from this process: the sum of
+    the CPU-time clocks (``clock_gettime``) of the worker and every process below it, so
+    that nothing the submission does in its own process can change the figure. Linux only;
+    elsewhere (and where a clock cannot be read) ``cpu_s`` is None and the speed check
+    scores wall-clock time."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.first: dict[int, float] = {}  # each process's clock when first seen
+        self.last: dict[int, float] = {}   # and at the latest reading
+        self.ended = 0.0                   # CPU seconds of processes that have ended since
+
+    def cpu_s(self) -> float | None:
+        """CPU seconds the tree has used since the first reading (a process born later
+        counts from its start)."""
+        if not portable.LINUX:
+            return None
+        now: dict[int, float] = {}
+        for pid in self._tree():
+            try:
+                now[pid] = time.clock_gettime((~pid << 3) | 2)  # CPUCLOCK_SCHED of the process
+            except OSError:
+                continue  # ended meanwhile
+        if self.root not in now:
+            return None
+        starting = not self.first
+        for pid in list(self.last):
+            if pid not in now:
+                self.ended += self.last.pop(pid) - self.first.pop(pid)
+        for pid, value in now.items():
+            self.first.setdefault(pid, value if starting else 0.0)
+        self.last = now
+        return self.ended + sum(value - self.first[pid] for pid, value in now.items())
+
+    def _tree(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        try:
+            entries = os.listdir("/proc")
+        except OSError:
+            return [self.root]
+        for name in entries:
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            # The command name may hold spaces and parentheses: the fields follow the last ")".
+            fields = stat[stat.rfind(b")") + 2:].split()
+            children.setdefault(int(fields[1]), []).append(int(name))
+        tree, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo.extend(children.get(pid, ()))
+        return tree
 
 
 def _set_limits(limits: dict[str, tuple[int, int]]) -> list[str]:
@@ -790,8 +867,11 @@ class InProcessRunner:
     isolation = "in-process (trusted test submissions only)"
 
     def __init__(self, load_header: dict[str, Any]) -> None:
+        from grader import protocol
         from grader._worker import Handler
 
+        # The worker imports the protocol under the name of its copy (sandbox: next to it).
+        sys.modules.setdefault("_lstm_grader_protocol", protocol)
         self.load_header = load_header
         self._handler_cls = Handler
         self.load_reply: dict[str, Any] | None = None
@@ -804,6 +884,10 @@ class InProcessRunner:
         reply, _ = self._handler.handle(copy.deepcopy(self.load_header), {})
         self.load_reply = reply
         _raise_for_error(reply)
+
+    def clocks(self) -> ThreadClock:
+        """This thread's CPU time: the trusted code runs here, between the grader's reads."""
+        return ThreadClock()
 
     def request(self, header: dict[str, Any], tensors: Tensors | None = None,
                 timeout: float | None = None, max_reply: int | None = None
