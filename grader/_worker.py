@@ -410,8 +410,9 @@ class Handler:
         batch, seq_len, input_size, hidden = spec["sizes"]
         import _lstm_grader_protocol as protocol  # next to this script (in-process: aliased)
 
-        x, h0, c0 = protocol.speed_inputs(int(header.get("seed", 0)), batch, seq_len, input_size, hidden,
-                                 spec["layers"] if mode == "sequence" else 0)
+        x, h0, c0 = protocol.speed_inputs(int(header.get("seed", 0)), batch, seq_len,
+                                          input_size, hidden,
+                                          spec["layers"] if mode == "sequence" else 0)
         x, h0, c0 = (t.to(device) for t in (x, h0, c0))
         backward = bool(header.get("backward", False))
         x.requires_grad_(backward)
