@@ -74,6 +74,8 @@ class Timing:
     # The same blocks in CPU seconds of each worker's process tree, from the kernel's
     # accounting (CPU timing on Linux only; None on a GPU).
     cpu_times: dict[str, dict[str, list[float]]] | None = None
+    # Whether the timed calls' results were compared with the reference (and matched).
+    verified: bool = False
 
 
 # Requests that run the student's forward (and so may hang in it).

@@ -587,10 +587,18 @@ class SandboxRunner:
 
     # -- requests -------------------------------------------------------------------------
     def clocks(self) -> WorkerClocks | None:
-        """The running worker's CPU clocks, read from outside it; None for a forked worker
-        (its pid is the sandbox's own) or before it started."""
+        """The running worker's CPU clocks, read from outside it; None before it started or
+        where its process cannot be found (a forked worker's pid is its sandbox's own: the
+        host's is the descendant of the fork server whose innermost pid is that one)."""
         if isinstance(self._proc, subprocess.Popen):
             return WorkerClocks(self._proc.pid)
+        if isinstance(self._proc, ForkedWorker) and portable.LINUX:
+            host = self._proc.server.host
+            proc = getattr(host, "_proc", None)
+            if isinstance(proc, subprocess.Popen):
+                for pid in WorkerClocks(proc.pid).tree():
+                    if _innermost_pid(pid) == self._proc.pid and pid != proc.pid:
+                        return WorkerClocks(pid)
         return None
 
     def request(self, header: dict[str, Any], tensors: Tensors | None = None,
@@ -720,7 +728,7 @@ class WorkerClocks:
         if not portable.LINUX:
             return None
         now: dict[int, float] = {}
-        for pid in self._tree():
+        for pid in self.tree():
             try:
                 now[pid] = time.clock_gettime((~pid << 3) | 2)  # CPUCLOCK_SCHED of the process
             except OSError:
@@ -736,7 +744,7 @@ class WorkerClocks:
         self.last = now
         return self.ended + sum(value - self.first[pid] for pid, value in now.items())
 
-    def _tree(self) -> list[int]:
+    def tree(self) -> list[int]:
         children: dict[int, list[int]] = {}
         try:
             entries = os.listdir("/proc")
@@ -759,6 +767,18 @@ class WorkerClocks:
             tree.append(pid)
             todo.extend(children.get(pid, ()))
         return tree
+
+
+def _innermost_pid(pid: int) -> int | None:
+    """A process's pid in the innermost PID namespace it belongs to (``NSpid``)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("NSpid:"):
+                    return int(line.split()[-1])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def _set_limits(limits: dict[str, tuple[int, int]]) -> list[str]:

@@ -312,3 +312,16 @@ def test_a_cell_that_slows_nn_lstm_in_its_own_process_leaves_the_baseline_alone(
     result = speed_result(report, "lstm_cell")
     assert result.passed and result.extra["speed"]["clock"] == "cpu"
     assert result.extra["speed"]["forward"]["reference_ms"] < 10  # no 10 ms sleep in it
+
+
+def test_outputs_are_checked_unless_mapping_the_weights_at_the_speed_sizes_costs_too_much() -> None:
+    naive = ROOT / "benchmarks" / "submissions" / "naive_loop.py"
+    small = QUICK.with_(speed_device="cpu")
+    assert speed_result(grade(naive, ["lstm"], small, runner_factory=in_process),
+                        "lstm").extra["speed"]["outputs_checked"]
+    large = small.with_(speed_cpu_workload=(3, 2, 17, 17))  # above INFER_UP_TO, not declared
+    result = speed_result(grade(naive, ["lstm"], large, runner_factory=in_process), "lstm")
+    assert not result.extra["speed"]["outputs_checked"]
+    assert "were not compared with the reference" in result.message
+    assert speed_result(grade(CORRECT, ["lstm"], large, runner_factory=in_process),
+                        "lstm").extra["speed"]["outputs_checked"]  # declared layout: cheap

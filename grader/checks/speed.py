@@ -1,20 +1,26 @@
 """speed: the submission against PyTorch's own module (nn.LSTM; nn.GRU for the GRU cell) with
 the same sizes, on the same device, in the same run.
 
-The worker times both, interleaved, and returns raw per-block times (``Client.time``); this
-module does the statistics, which are pure functions of those numbers (unit-tested with
-synthetic timings in tests/test_speed.py and tests/test_speed_clock.py):
+Timed by the grader, from outside the processes being timed (``measure``): the submission's
+module (with the reference's weights) serves ``speed_run`` requests in its worker, and
+nn.LSTM serves the same requests in a worker of its own that never loads a submission
+(grader/speedrun.py). Each request makes ``number`` calls and synchronises the device before
+it replies; the grader reads its own wall clock around the request and, on a CPU, the kernel's
+CPU accounting of the worker's processes (``WorkerClocks``). No clock, hook or function in a
+submission's process takes part. The outputs and input gradients of the warm-up and of rounds
+drawn after the timing are compared with the reference: a mismatch fails the check (no speed
+points). The statistics are pure functions of the block times (unit-tested with synthetic
+timings in tests/test_speed.py and tests/test_speed_clock.py):
 
 - each round times one block of the reference and one of the student, back to back in
   alternating order, so the per-round ratio student/reference cancels slow drifts of the
   machine (another process, frequency scaling);
-- on the CPU with one thread (the default), blocks are timed in CPU seconds of the timing
-  thread (``clock_of``): time spent waiting for a core while other processes run is
-  wall-clock time but not CPU time, so on a busy machine the CPU-time ratio stays put where
-  the wall-clock ratio wanders (docs/benchmarks.md). Wall-clock time is scored instead when
-  the submission's blocks kept that thread less than half as busy as the reference's did (it
-  waited for work done elsewhere: another thread or process, a sleep), with more threads,
-  and on a GPU (CUDA events);
+- on the CPU with one thread (the default), blocks are scored in CPU seconds (``clock_of``):
+  time spent waiting for a core while other processes run is wall-clock time but not CPU
+  time, so on a busy machine the CPU-time ratio stays put where the wall-clock ratio wanders
+  (docs/benchmarks.md). Wall-clock time is scored instead when the submission's blocks kept
+  its worker less than half as busy as the reference's did (it waited for work done
+  elsewhere, or slept), with more threads, where the CPU clocks cannot be read, and on a GPU;
 - the ratio is the median of the per-round ratios; its confidence interval comes from order
   statistics (distribution-free, ~95%); the spread is the interval's relative half-width;
 - the scored ratio (forward+backward by default) falls into a band of the rubric
@@ -45,6 +51,7 @@ from grader.client import Client, SpeedBlock, Timing
 from grader.config import GradeConfig
 from grader.exercises import Case
 from grader.i18n import Msg, join
+from grader.layout import LayoutError, infer_layout
 from grader.protocol import speed_inputs
 from grader.sandbox import Runner
 
@@ -261,13 +268,20 @@ def measure(ctx: Context, device: str, workload: tuple[int, int, int, int]) -> T
     sizes = (batch, seq_len, input_size, hidden)
     case = Case(batch=batch, input_size=input_size, hidden_size=hidden, seq_len=seq_len,
                 num_layers=layers, seed=SEED)
-    loaded = ctx.load(case, torch.float32)
     common: dict[str, Any] = {"state": state, "device": device, "sizes": sizes, "layers": layers,
               "threads": config.speed_threads, "precision": config.speed_precision}
-    hardware = ctx.client.speed_setup(loaded.student, mode="sequence" if sequence else "cell",
-                                      **common)
     runner = _baseline_runner(ctx)
     try:
+        # The baseline's interpreter starts (imports torch) while the submission gets ready.
+        getattr(runner, "prestart", lambda: None)()
+        layout = _layout_at(ctx, case)
+        student = ctx.build(case, torch.float32)
+        reference: torch.nn.Module | None = None
+        if layout is not None:
+            reference = ex.reference(case, torch.float32)
+            ctx.set_weights(student, layout, reference)
+        hardware = ctx.client.speed_setup(student, mode="sequence" if sequence else "cell",
+                                          **common)
         base = Client(runner, ctx.client.timeout, ctx.client.budget)
         model = base.build(speedrun.CLASS_NAME, [state, input_size, hidden, layers],
                            torch.float32, seed=SEED)
@@ -275,13 +289,46 @@ def measure(ctx: Context, device: str, workload: tuple[int, int, int, int]) -> T
         sides = {"reference": _Side(base, getattr(runner, "clocks", lambda: None)(), {}),
                  "student": _Side(ctx.client, getattr(ctx.client.runner, "clocks",
                                                       lambda: None)(), {})}
-        return _rounds(ctx, sides, loaded.reference, sizes, layers if sequence else 0,
+        return _rounds(ctx, sides, reference, sizes, layers if sequence else 0,
                        hardware, device)
     finally:
         runner.close()
 
 
-def _rounds(ctx: Context, sides: dict[str, _Side], reference: torch.nn.Module,
+# Layouts are inferred from Jacobians above this size only at a cost that grows far faster
+# than the size (a naive per-gate submission: 0.2 s at 8, 1.5 s at 16, 263 s at 32, measured).
+INFER_UP_TO = 16
+
+
+def _layout_at(ctx: Context, case: Case) -> Any:
+    """How to give the submission the reference's weights at the speed check's sizes, or None
+    when that would cost too much: the layout the other checks found for these sizes, the
+    declared one (names and shapes) when it computes the reference, or one inferred from
+    Jacobians at small sizes."""
+    key = (case.input_size, case.hidden_size, case.num_layers)
+    if key in ctx.layouts:
+        return ctx.layouts[key]
+    probe = Case(batch=3, input_size=case.input_size, hidden_size=case.hidden_size,
+                 seq_len=1, num_layers=case.num_layers, seed=99)
+    student = ctx.build(probe, torch.float64)
+    try:
+        declared = infer_layout(student.params, ctx.exercise.reference(probe, torch.float64),
+                                ctx.exercise.kind)
+    except LayoutError:
+        declared = None
+    if declared is not None and ctx.computes_target(student, declared, probe):
+        ctx.layouts[key] = declared
+        return declared
+    if max(case.input_size, case.hidden_size) <= INFER_UP_TO:
+        try:
+            ctx.load(probe)
+        except CheckFailed:
+            return None
+        return ctx.layouts.get(key)
+    return None
+
+
+def _rounds(ctx: Context, sides: dict[str, _Side], reference: torch.nn.Module | None,
             sizes: tuple[int, int, int, int], layers: int, hardware: dict[str, Any],
             device: str) -> Timing:
     config = ctx.config
@@ -335,24 +382,28 @@ def _rounds(ctx: Context, sides: dict[str, _Side], reference: torch.nn.Module,
     for phase in PHASES:
         for seed, block in draw.sample(timed[phase], min(VERIFIED_ROUNDS, len(timed[phase]))):
             checked.append((phase, seed, block))
-    _verify(ctx, reference, sizes, layers, checked)
+    if reference is not None:
+        _verify(ctx, reference, sizes, layers, checked)
     # With more than one thread, or on a GPU, wall-clock time is the measure.
     if device == "cuda" or config.speed_threads != 1:
         cpu = None
     return Timing(times, len(times["forward"]["student"]), hardware,
                   {f"{p}/{w}": sides[w].number[p] for p in PHASES for w in sides},
-                  time.perf_counter() - started, cpu)
+                  time.perf_counter() - started, cpu, verified=reference is not None)
 
 
 def _verify(ctx: Context, reference: torch.nn.Module, sizes: tuple[int, int, int, int],
             layers: int, checked: list[tuple[str, int, SpeedBlock]]) -> None:
     """The checked requests' outputs against the reference (float64, in this process)."""
     ex = ctx.exercise
-    ref = copy.deepcopy(reference).double()
+    # On the GPU when this process has one: the GPU workload's float64 reference takes
+    # seconds per call on a CPU.
+    where = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    ref = copy.deepcopy(reference).double().to(where)
     loose = ctx.config.speed_precision == "tf32"
     tol = 5e-2 if loose else 1e-3
     for phase, seed, block in checked:
-        x, h0, c0 = (t.double() for t in speed_inputs(seed, *sizes, layers))
+        x, h0, c0 = (t.double().to(where) for t in speed_inputs(seed, *sizes, layers))
         x.requires_grad_(True)
         if ex.kind == "sequence":
             out = ex.run_reference(ref, {"x": x, "h": h0, "c": c0})[0]
@@ -364,10 +415,10 @@ def _verify(ctx: Context, reference: torch.nn.Module, sizes: tuple[int, int, int
                 hs.append(h)
             out = torch.stack(hs, 1)
         pairs: list[tuple[str, torch.Tensor, torch.Tensor | None]] = [
-            ("output", out[:, -1].detach(), block.last)]
+            ("output", out[:, -1].detach().cpu(), block.last)]
         if phase != "forward":
             (grad,) = torch.autograd.grad(out.sum(), [x])
-            pairs.append(("gradient", grad[:, 0], block.grad_first))
+            pairs.append(("gradient", grad[:, 0].cpu(), block.grad_first))
         for what, want, got in pairs:
             if got is None or tuple(got.shape) != tuple(want.shape) or not torch.allclose(
                     got.to(torch.float64), want, rtol=tol, atol=tol, equal_nan=False):
@@ -408,12 +459,14 @@ def judge(ctx: Context, timing: Timing, device: str, graded: bool, note: str) ->
         level=Msg("speed.level_high") if level == "high" else Msg("speed.level_low"), why=why)
     if clock_note is not None:
         message = join(message, clock_note, sep=" ")
+    if not timing.verified:
+        message = join(message, Msg("speed.unverified"), sep=" ")
     extra: dict[str, Any] = {
         "ratio": round(scored.ratio, 3),
         "speed": {
             "metric": config.speed_metric, "baseline": baseline, "device": device,
             "graded": graded, "band": band.label, "band_fraction": band.fraction,
-            "confidence": level, "clock": clock,
+            "confidence": level, "clock": clock, "outputs_checked": timing.verified,
             **({"busy_share": {who: round(busy_share(timing, who), 3)
                                for who in ("reference", "student")}}
                if timing.cpu_times is not None else {}),

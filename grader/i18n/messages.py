@@ -817,6 +817,14 @@ MESSAGES: dict[str, dict[str, str]] = {
               "velocidad solo se puntúa en llamadas que calculan lo pedido; sin puntos de "
               "velocidad.",
     },
+    "speed.unverified": {
+        "en": "The timed calls' outputs were not compared with the reference: your "
+              "parameters are not laid out as declared layouts are, and finding their layout "
+              "at these sizes costs too much.",
+        "es": "Las salidas de las llamadas medidas no se compararon con la referencia: tus "
+              "parámetros no siguen una disposición declarada conocida, y encontrarla a estos "
+              "tamaños cuesta demasiado.",
+    },
     "speed.what_output": {"en": "output at the last time step",
                           "es": "salida en el último paso de tiempo"},
     "speed.what_gradient": {"en": "gradient of the input at the first time step",
