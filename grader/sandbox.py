@@ -230,6 +230,14 @@ class SandboxRunner:
                  allow_own_user: bool = False) -> None:
         if sandbox not in SANDBOXES:
             raise ValueError(f"sandbox must be one of {', '.join(SANDBOXES)}, got {sandbox!r}")
+        # What a worker for the speed check's baseline gets (``speed_baseline``).
+        self._sibling: dict[str, Any] = {
+                         "request_timeout": request_timeout, "start_timeout": start_timeout,
+                         "threads": threads, "memory_limit_mb": memory_limit_mb,
+                         "file_limit_mb": file_limit_mb, "cpu_limit_s": cpu_limit_s,
+                         "sandbox": sandbox, "max_processes": max_processes,
+                         "allow_own_user": allow_own_user}
+        self._baseline: SandboxRunner | None = None
         if sandbox == "bwrap" and not bwrap_available():
             from grader.errors import ConfigError
 
@@ -513,13 +521,30 @@ class SandboxRunner:
 
             install_filter()
 
+    def speed_baseline(self) -> SandboxRunner:
+        """The worker that times nn.LSTM / nn.GRU for this submission's speed checks: a
+        sandbox of its own that never loads a submission (grader/speedrun.py), started on
+        the first call (it imports torch meanwhile), shared by the exercises of one grade
+        and closed with this runner."""
+        if self._baseline is None:
+            from grader import speedrun
+
+            self._baseline = SandboxRunner(speedrun.load_header(), **self._sibling)
+            self._baseline.prestart()
+        return self._baseline
+
     def restart(self) -> None:
+        baseline, self._baseline = self._baseline, None  # clean: it outlives a restart
         self.close()
+        self._baseline = baseline
 
     def close(self, grace: bool = True) -> None:
         """Stop the worker and everything it started. ``grace``: first give it 0.5 s to exit
         on its own (its requests pipe is closed), so that what it printed is kept; not for a
         worker that is stuck (a timeout) or talking garbage."""
+        baseline, self._baseline = self._baseline, None
+        if baseline is not None:
+            baseline.close()
         proc, self._proc = self._proc, None
         self._loaded = False
         channel, self._channel = self._channel, None
@@ -893,6 +918,7 @@ class InProcessRunner:
         # The worker imports the protocol under the name of its copy (sandbox: next to it).
         sys.modules.setdefault("_lstm_grader_protocol", protocol)
         self.load_header = load_header
+        self._baseline: InProcessRunner | None = None
         self._handler_cls = Handler
         self.load_reply: dict[str, Any] | None = None
         self._handler: Any = None
@@ -920,8 +946,16 @@ class InProcessRunner:
         _raise_for_error(reply)
         return reply, {k: v.detach().clone() for k, v in out.items()}
 
+    def speed_baseline(self) -> InProcessRunner:
+        from grader import speedrun
+
+        if self._baseline is None:
+            self._baseline = InProcessRunner(speedrun.load_header())
+        return self._baseline
+
     def restart(self) -> None:
         self._handler = None
 
     def close(self) -> None:
         self._handler = None
+        self._baseline = None
