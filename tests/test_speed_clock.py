@@ -119,3 +119,28 @@ def test_with_more_than_one_thread_wall_clock_time_is_scored() -> None:
                 runner_factory=in_process_runner)
     assert [c.extra["speed"]["clock"] for c in one.checks if c.category == "speed"] == ["cpu"]
     assert [c.extra["speed"]["clock"] for c in two.checks if c.category == "speed"] == ["wall"]
+
+
+@pytest.mark.slow
+def test_a_forked_workers_clocks_are_found_from_outside_its_pid_namespace() -> None:
+    from grader.forkserver import ForkServer
+    from grader.sandbox import SandboxRunner, runner_settings
+
+    settings = runner_settings(GradeConfig())
+    if not ForkServer.available(settings):
+        pytest.skip("the fork server needs bubblewrap")
+    server = ForkServer(settings)
+    server.start()
+    try:
+        runner = SandboxRunner({"op": "load", "source": "x = 1", "filename": "a.py"},
+                               server=server, **settings)
+        try:
+            runner.request({"op": "ping"})
+            clocks = runner.clocks()
+            assert clocks is not None and clocks.cpu_s() == 0.0
+            runner.request({"op": "ping"})
+            assert (clocks.cpu_s() or 0.0) > 0  # the request's own work, in the worker
+        finally:
+            runner.close()
+    finally:
+        server.discard()
