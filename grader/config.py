@@ -78,8 +78,8 @@ class GradeConfig:
     speed_gpu_workload: tuple[int, int, int, int] = (100, 64, 512, 512)
     speed_layers: int = 1         # layers of the timed stack (sequence exercises)
     # (largest ratio student/PyTorch, fraction of the points), best band first; slower: 0.
-    # CPU (workers' CPU time, docs/benchmarks.md): correct solutions measured 2.9-5.8x, the naive
-    # loop 7.7-10.0x; the 7x edge sits between them.
+    # CPU (workers' CPU time, docs/benchmarks.md): correct solutions' medians 2.9-5.8x, the naive
+    # loop's 7.9-10.0x; the 7x edge sits between them (single regrades overlap near it).
     # GPU: provisional (no GPU measured yet; fastrnns: scripted loop 2.2x fwd, 4.7x bwd).
     speed_cpu_bands: tuple[tuple[float, float], ...] = ((7.0, 1.0), (14.0, 0.5), (28.0, 0.25))
     speed_gpu_bands: tuple[tuple[float, float], ...] = ((5.0, 1.0), (10.0, 0.75), (20.0, 0.5),
