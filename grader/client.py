@@ -63,20 +63,23 @@ class CallResult:
 
 @dataclass
 class Timing:
-    """The worker's raw speed measurements: seconds per call, one number per timed block."""
+    """Raw speed measurements, taken by the grader from outside the workers: seconds per
+    call, one number per timed block."""
 
     times: dict[str, dict[str, list[float]]]  # phase -> "reference" / "student" -> blocks
     rounds: int
     hardware: dict[str, Any]
     number: dict[str, int] = field(default_factory=dict)  # calls per block
     elapsed_s: float = 0.0
-    # The same blocks in CPU seconds of the worker's timing thread (CPU timing only; None on a
-    # GPU).
+    # The same blocks in CPU seconds of each worker's process tree, from the kernel's
+    # accounting (CPU timing on Linux only; None on a GPU).
     cpu_times: dict[str, dict[str, list[float]]] | None = None
+    # Whether the timed calls' results were compared with the reference (and matched).
+    verified: bool = False
 
 
 # Requests that run the student's forward (and so may hang in it).
-_FORWARD_OPS = ("call", "jacobian", "time")
+_FORWARD_OPS = ("call", "jacobian", "speed_run")
 FORWARD_TIMEOUTS = 2  # after this many, forward is not called again for this submission
 
 
@@ -124,7 +127,7 @@ class Client:
                 budget.first_timeout = budget.first_timeout or str(exc)
             raise
 
-    def build(self, class_name: str, args: list[int], dtype: torch.dtype, seed: int = 0,
+    def build(self, class_name: str, args: list[Any], dtype: torch.dtype, seed: int = 0,
               instance: str = "m") -> StudentModel:
         reply, _ = self._ask(  # no tensors come back: a header's room
             {"op": "build", "class": class_name, "args": args, "instance": instance,
@@ -197,46 +200,52 @@ class Client:
         return {"cuda": bool(reply.get("cuda", False)),
                 "cuda_devices": [str(n) for n in reply.get("cuda_devices", [])]}
 
-    def time(self, class_name: str, args: list[int], *, workload: tuple[int, int, int, int],
-             mode: str, baseline: str, device: str, layers: int = 1, threads: int = 1,
-             budget_s: float = 0.3, min_rounds: int = 5, max_rounds: int = 60,
-             precision: str = "float32", seed: int = 0) -> Timing:
-        """Time the student's module against PyTorch's (nn.LSTM or nn.GRU) in the worker.
+    def speed_setup(self, model: StudentModel, *, mode: str, state: str, device: str,
+                    sizes: tuple[int, int, int, int], layers: int, threads: int,
+                    precision: str) -> dict[str, Any]:
+        """Get ``model`` ready for ``speed_run`` on ``device``; the worker's hardware facts.
+        ``sizes``: (batch, seq_len, input_size, hidden_size)."""
+        reply, _ = self._ask({"op": "speed_setup", "instance": model.instance, "mode": mode,
+                              "state": state, "device": device, "sizes": list(sizes),
+                              "layers": layers, "threads": threads, "precision": precision},
+                             None, self.timeout, _HEADER_ROOM)
+        hardware = reply.get("hardware")
+        if not isinstance(hardware, dict):
+            raise WorkerGarbage("malformed speed_setup reply")
+        return dict(hardware)
 
-        ``workload`` is (seq_len, batch, input_size, hidden_size); ``mode`` "sequence" calls
-        the module on the whole sequence, "cell" loops over time steps calling the cell.
-        """
-        timeout = self.timeout or 30.0
-        header = {"op": "time", "class": class_name, "args": args, "workload": list(workload),
-                  "mode": mode, "baseline": baseline, "device": device, "layers": layers,
-                  "threads": threads, "budget_s": budget_s, "min_rounds": min_rounds,
-                  "max_rounds": max_rounds, "precision": precision, "seed": seed,
-                  "hard_limit_s": timeout / 2}
-        reply, _ = self._ask(header, None, timeout, _HEADER_ROOM)
-        try:
-            times = {str(phase): {who: [float(t) for t in reply["times"][phase][who]]
-                                  for who in ("reference", "student")}
-                     for phase in ("forward", "forward_backward")}
-            hardware = dict(reply.get("hardware", {}))
-            number = {str(k): int(v) for k, v in reply.get("number", {}).items()}
-            elapsed = float(reply.get("elapsed_s", 0.0))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise WorkerGarbage(f"malformed timing reply: {exc}") from None
-        if not all(_valid_blocks(phase) for phase in times.values()):
-            raise WorkerGarbage("malformed timing reply: block times missing or not positive")
-        # CPU times are optional: when missing or unusable, the check scores wall-clock times.
-        cpu_times: dict[str, dict[str, list[float]]] | None
-        try:
-            cpu_times = {phase: {who: [float(t) for t in reply["cpu_times"][phase][who]]
-                                 for who in ("reference", "student")} for phase in times}
-        except (KeyError, TypeError, ValueError, AttributeError):
-            cpu_times = None
-        if cpu_times is not None and not all(
-                _valid_blocks(phase) and len(phase["reference"]) == len(times[name]["reference"])
-                for name, phase in cpu_times.items()):
-            cpu_times = None
-        return Timing(times, len(times["forward"]["student"]), hardware, number, elapsed,
-                      cpu_times)
+    def speed_run(self, clocks: Any, *, seed: int, number: int, backward: bool,
+                  reply_numel: int, timeout: float | None = None) -> SpeedBlock:
+        """``number`` timed calls on the inputs of ``seed``, timed here: the wall-clock time
+        of the request (the worker synchronises the device before it replies) and the CPU
+        time of the worker's processes (``clocks``, from the kernel; None where unreadable).
+        Nothing the worker reports takes part in the time."""
+        import time
+
+        cpu0 = clocks.cpu_s() if clocks is not None else None
+        t0 = time.perf_counter()
+        _, out = self._ask({"op": "speed_run", "seed": seed, "number": number,
+                            "backward": backward}, None, timeout or self.timeout,
+                           _HEADER_ROOM + 8 * 2 * reply_numel)
+        wall = time.perf_counter() - t0
+        cpu1 = clocks.cpu_s() if clocks is not None else None
+        cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
+        last = out.get("last")
+        if last is None or (backward and "grad_first" not in out):
+            raise WorkerGarbage("malformed speed_run reply")
+        return SpeedBlock(wall / number, None if cpu is None else cpu / number, last,
+                          out.get("grad_first"))
+
+
+@dataclass
+class SpeedBlock:
+    """One timed request: seconds per call (wall clock; CPU or None) and what the last call
+    returned (output at the last step; gradient of the input at the first)."""
+
+    wall_s: float
+    cpu_s: float | None
+    last: Tensor
+    grad_first: Tensor | None
 
 
 def _valid_blocks(phase: dict[str, list[float]]) -> bool:

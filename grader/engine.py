@@ -129,6 +129,9 @@ def grade(path: str | Path, exercises: Sequence[str] = DEFAULT_EXERCISES,
     results: list[ExerciseResult] = []
     output = ""
     try:
+        if config.speed_mode != "off" and unreadable is None:
+            # The speed check's baseline worker imports torch while the other checks run.
+            getattr(runner, "speed_baseline", lambda: None)()
         load_failure = unreadable or _load(runner, notebook)
         if load_failure is not None:
             output = load_failure.message

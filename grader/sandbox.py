@@ -230,6 +230,14 @@ class SandboxRunner:
                  allow_own_user: bool = False) -> None:
         if sandbox not in SANDBOXES:
             raise ValueError(f"sandbox must be one of {', '.join(SANDBOXES)}, got {sandbox!r}")
+        # What a worker for the speed check's baseline gets (``speed_baseline``).
+        self._sibling: dict[str, Any] = {
+                         "request_timeout": request_timeout, "start_timeout": start_timeout,
+                         "threads": threads, "memory_limit_mb": memory_limit_mb,
+                         "file_limit_mb": file_limit_mb, "cpu_limit_s": cpu_limit_s,
+                         "sandbox": sandbox, "max_processes": max_processes,
+                         "allow_own_user": allow_own_user}
+        self._baseline: SandboxRunner | None = None
         if sandbox == "bwrap" and not bwrap_available():
             from grader.errors import ConfigError
 
@@ -513,13 +521,30 @@ class SandboxRunner:
 
             install_filter()
 
+    def speed_baseline(self) -> SandboxRunner:
+        """The worker that times nn.LSTM / nn.GRU for this submission's speed checks: a
+        sandbox of its own that never loads a submission (grader/speedrun.py), started on
+        the first call (it imports torch meanwhile), shared by the exercises of one grade
+        and closed with this runner."""
+        if self._baseline is None:
+            from grader import speedrun
+
+            self._baseline = SandboxRunner(speedrun.load_header(), **self._sibling)
+            self._baseline.prestart()
+        return self._baseline
+
     def restart(self) -> None:
+        baseline, self._baseline = self._baseline, None  # clean: it outlives a restart
         self.close()
+        self._baseline = baseline
 
     def close(self, grace: bool = True) -> None:
         """Stop the worker and everything it started. ``grace``: first give it 0.5 s to exit
         on its own (its requests pipe is closed), so that what it printed is kept; not for a
         worker that is stuck (a timeout) or talking garbage."""
+        baseline, self._baseline = self._baseline, None
+        if baseline is not None:
+            baseline.close()
         proc, self._proc = self._proc, None
         self._loaded = False
         channel, self._channel = self._channel, None
@@ -586,6 +611,21 @@ class SandboxRunner:
         self.close()
 
     # -- requests -------------------------------------------------------------------------
+    def clocks(self) -> WorkerClocks | None:
+        """The running worker's CPU clocks, read from outside it; None before it started or
+        where its process cannot be found (a forked worker's pid is its sandbox's own: the
+        host's is the descendant of the fork server whose innermost pid is that one)."""
+        if isinstance(self._proc, subprocess.Popen):
+            return WorkerClocks(self._proc.pid)
+        if isinstance(self._proc, ForkedWorker) and portable.LINUX:
+            host = self._proc.server.host
+            proc = getattr(host, "_proc", None)
+            if isinstance(proc, subprocess.Popen):
+                for pid in WorkerClocks(proc.pid).tree():
+                    if _innermost_pid(pid) == self._proc.pid and pid != proc.pid:
+                        return WorkerClocks(pid)
+        return None
+
     def request(self, header: dict[str, Any], tensors: Tensors | None = None,
                 timeout: float | None = None, max_reply: int | None = None
                 ) -> tuple[dict[str, Any], Tensors]:
@@ -682,6 +722,88 @@ class SandboxRunner:
         if tail:
             message += f"; the end of its output:\n{tail}"
         return WorkerCrashed(message)
+
+
+class ThreadClock:
+    """``WorkerClocks`` of an in-process runner (trusted test code): this thread's CPU time."""
+
+    def __init__(self) -> None:
+        self.start = time.thread_time()
+
+    def cpu_s(self) -> float | None:
+        return time.thread_time() - self.start
+
+
+class WorkerClocks:
+    """A worker's CPU seconds as the kernel accounts them, read from this process: the sum of
+    the CPU-time clocks (``clock_gettime``) of the worker and every process below it, so
+    that nothing the submission does in its own process can change the figure. Linux only;
+    elsewhere (and where a clock cannot be read) ``cpu_s`` is None and the speed check
+    scores wall-clock time."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.first: dict[int, float] = {}  # each process's clock when first seen
+        self.last: dict[int, float] = {}   # and at the latest reading
+        self.ended = 0.0                   # CPU seconds of processes that have ended since
+
+    def cpu_s(self) -> float | None:
+        """CPU seconds the tree has used since the first reading (a process born later
+        counts from its start)."""
+        if not portable.LINUX:
+            return None
+        now: dict[int, float] = {}
+        for pid in self.tree():
+            try:
+                now[pid] = time.clock_gettime((~pid << 3) | 2)  # CPUCLOCK_SCHED of the process
+            except OSError:
+                continue  # ended meanwhile
+        if self.root not in now:
+            return None
+        starting = not self.first
+        for pid in list(self.last):
+            if pid not in now:
+                self.ended += self.last.pop(pid) - self.first.pop(pid)
+        for pid, value in now.items():
+            self.first.setdefault(pid, value if starting else 0.0)
+        self.last = now
+        return self.ended + sum(value - self.first[pid] for pid, value in now.items())
+
+    def tree(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        try:
+            entries = os.listdir("/proc")
+        except OSError:
+            return [self.root]
+        for name in entries:
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            # The command name may hold spaces and parentheses: the fields follow the last ")".
+            fields = stat[stat.rfind(b")") + 2:].split()
+            children.setdefault(int(fields[1]), []).append(int(name))
+        tree, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo.extend(children.get(pid, ()))
+        return tree
+
+
+def _innermost_pid(pid: int) -> int | None:
+    """A process's pid in the innermost PID namespace it belongs to (``NSpid``)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("NSpid:"):
+                    return int(line.split()[-1])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def _set_limits(limits: dict[str, tuple[int, int]]) -> list[str]:
@@ -790,9 +912,13 @@ class InProcessRunner:
     isolation = "in-process (trusted test submissions only)"
 
     def __init__(self, load_header: dict[str, Any]) -> None:
+        from grader import protocol
         from grader._worker import Handler
 
+        # The worker imports the protocol under the name of its copy (sandbox: next to it).
+        sys.modules.setdefault("_lstm_grader_protocol", protocol)
         self.load_header = load_header
+        self._baseline: InProcessRunner | None = None
         self._handler_cls = Handler
         self.load_reply: dict[str, Any] | None = None
         self._handler: Any = None
@@ -805,6 +931,10 @@ class InProcessRunner:
         self.load_reply = reply
         _raise_for_error(reply)
 
+    def clocks(self) -> ThreadClock:
+        """This thread's CPU time: the trusted code runs here, between the grader's reads."""
+        return ThreadClock()
+
     def request(self, header: dict[str, Any], tensors: Tensors | None = None,
                 timeout: float | None = None, max_reply: int | None = None
                 ) -> tuple[dict[str, Any], Tensors]:
@@ -816,8 +946,16 @@ class InProcessRunner:
         _raise_for_error(reply)
         return reply, {k: v.detach().clone() for k, v in out.items()}
 
+    def speed_baseline(self) -> InProcessRunner:
+        from grader import speedrun
+
+        if self._baseline is None:
+            self._baseline = InProcessRunner(speedrun.load_header())
+        return self._baseline
+
     def restart(self) -> None:
         self._handler = None
 
     def close(self) -> None:
         self._handler = None
+        self._baseline = None

@@ -1,10 +1,11 @@
-"""The speed check's clock on the CPU: CPU time of the timing thread, wall-clock time when the
-submission leaves that thread idle. Synthetic timings (no test here asserts a wall-clock
-time) and the worker's reply in-process."""
+"""The speed check's clock on the CPU: CPU time of each worker's processes, read by the grader
+from the kernel (WorkerClocks), wall-clock time when the submission leaves its process idle.
+Synthetic timings (no test here asserts a wall-clock time) and the clocks themselves."""
 
 from __future__ import annotations
 
-import threading
+import subprocess
+import sys
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,12 +13,13 @@ import pytest
 
 from grader.checks import Outcome
 from grader.checks.speed import BUSY_SHARE, busy_share, clock_of, judge
-from grader.client import Client, Timing
+from grader.client import Timing
 from grader.config import GradeConfig
-from grader.errors import StudentException
+from grader.engine import grade, in_process_runner
 from grader.exercises import get_exercise
 from grader.i18n import Msg
-from tests.test_speed import CORRECT, _client, _time
+from grader.sandbox import WorkerClocks
+from tests.test_speed import CORRECT
 
 BANDS = ((4.0, 1.0), (8.0, 0.5))
 GRADED = GradeConfig(speed_mode="graded", speed_cpu_bands=BANDS)
@@ -86,66 +88,59 @@ def test_without_cpu_times_the_wall_clock_is_scored_as_before() -> None:
     assert "timed in" not in outcome.message
 
 
-class _Reply:
-    """A runner whose worker answers a timing request with a given reply."""
-
-    def __init__(self, reply: dict[str, Any]) -> None:
-        self.reply = reply
-
-    def request(self, header: dict[str, Any], tensors: Any = None,
-                timeout: float | None = None, max_reply: int | None = None
-                ) -> tuple[dict[str, Any], dict[str, Any]]:
-        return self.reply, {}
-
-
-def _reply(cpu: Any) -> dict[str, Any]:
-    reply: dict[str, Any] = {"ok": True, "times": both([1.0] * 3, [2.0] * 3), "hardware": {}}
-    if cpu is not None:
-        reply["cpu_times"] = cpu
-    return reply
-
-
-@pytest.mark.parametrize(("cpu", "kept"), [
-    (both([0.5] * 3, [1.0] * 3), True),
-    (None, False),
-    (both([0.0] * 3, [1.0] * 3), False),          # a clock too coarse for the blocks
-    (both([0.5] * 2, [1.0] * 2), False),          # not one per block
-    ({"forward": "garbage"}, False),
-])
-def test_the_client_keeps_cpu_times_only_when_they_are_usable(cpu: Any, kept: bool) -> None:
-    client = Client(_Reply(_reply(cpu)), 5.0)  # type: ignore[arg-type]
-    timing = client.time("LSTM", [3, 4, 1], workload=(2, 2, 3, 4), mode="sequence",
-                         baseline="lstm", device="cpu")
-    assert (timing.cpu_times is not None) == kept
-    assert timing.times["forward"]["student"] == [2.0] * 3  # the wall clock is always there
-
-
-def test_the_worker_reports_cpu_times_with_one_thread_only() -> None:
-    one = _time(_client(CORRECT.read_text()), threads=1)
-    assert one.cpu_times is not None
-    for phase in ("forward", "forward_backward"):
-        assert len(one.cpu_times[phase]["student"]) == len(one.times[phase]["student"])
-        assert all(t > 0 for t in one.cpu_times[phase]["student"])
-    two = _time(_client(CORRECT.read_text()), threads=2)
-    assert two.cpu_times is None
-
-
-def test_threads_the_submission_starts_are_refused_and_the_hosts_own_are_not() -> None:
-    # A thread of the process that was there before the submission loaded (here: the test
-    # process's own; in a real worker there is none) does not count against it.
-    stop = threading.Event()
-    host = threading.Thread(target=stop.wait, daemon=True)
-    host.start()
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernel CPU clocks: Linux")
+def test_worker_clocks_read_the_cpu_time_of_a_process_tree_from_outside() -> None:
+    # A parent that waits and a child that works: the child's CPU time is the tree's.
+    code = ("import subprocess, sys\n"
+            "subprocess.run([sys.executable, '-c', 'sum(range(3_000_000))'])\n")
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read(1); " + code],
+                            stdin=subprocess.PIPE)
     try:
-        assert _time(_client(CORRECT.read_text())).rounds >= 3
-        source = (CORRECT.read_text() + "\nimport threading as _threading\n"
-                  "_stop = _threading.Event()\n"
-                  "_threading.Thread(target=_stop.wait, daemon=True).start()\n")
-        client = _client(source)
-        try:
-            with pytest.raises(StudentException, match="threads of its own"):
-                _time(client)
-        finally:
-            client.runner._handler.module._stop.set()  # type: ignore[attr-defined]
+        clocks = WorkerClocks(proc.pid)
+        assert clocks.cpu_s() == 0.0
+        assert proc.stdin is not None
+        proc.stdin.write(b"x")
+        proc.stdin.flush()
+        used = 0.0
+        while proc.poll() is None:
+            used = clocks.cpu_s() or used
+        assert used > 0
     finally:
-        stop.set()
+        proc.kill()
+        proc.wait()
+    assert WorkerClocks(proc.pid).cpu_s() is None  # gone: no clock to read
+
+
+def test_with_more_than_one_thread_wall_clock_time_is_scored() -> None:
+    config = GradeConfig(max_examples=2, speed_cpu_workload=(4, 2, 3, 3), speed_budget_s=0.02,
+                         speed_min_rounds=3, speed_max_rounds=3, speed_device="cpu")
+    one = grade(CORRECT, ["lstm"], config, runner_factory=in_process_runner)
+    two = grade(CORRECT, ["lstm"], config.with_(speed_threads=2),
+                runner_factory=in_process_runner)
+    assert [c.extra["speed"]["clock"] for c in one.checks if c.category == "speed"] == ["cpu"]
+    assert [c.extra["speed"]["clock"] for c in two.checks if c.category == "speed"] == ["wall"]
+
+
+@pytest.mark.slow
+def test_a_forked_workers_clocks_are_found_from_outside_its_pid_namespace() -> None:
+    from grader.forkserver import ForkServer
+    from grader.sandbox import SandboxRunner, runner_settings
+
+    settings = runner_settings(GradeConfig())
+    if not ForkServer.available(settings):
+        pytest.skip("the fork server needs bubblewrap")
+    server = ForkServer(settings)
+    server.start()
+    try:
+        runner = SandboxRunner({"op": "load", "source": "x = 1", "filename": "a.py"},
+                               server=server, **settings)
+        try:
+            runner.request({"op": "ping"})
+            clocks = runner.clocks()
+            assert clocks is not None and clocks.cpu_s() == 0.0
+            runner.request({"op": "ping"})
+            assert (clocks.cpu_s() or 0.0) > 0  # the request's own work, in the worker
+        finally:
+            runner.close()
+    finally:
+        server.discard()

@@ -1,20 +1,26 @@
 """speed: the submission against PyTorch's own module (nn.LSTM; nn.GRU for the GRU cell) with
 the same sizes, on the same device, in the same run.
 
-The worker times both, interleaved, and returns raw per-block times (``Client.time``); this
-module does the statistics, which are pure functions of those numbers (unit-tested with
-synthetic timings in tests/test_speed.py and tests/test_speed_clock.py):
+Timed by the grader, from outside the processes being timed (``measure``): the submission's
+module (with the reference's weights) serves ``speed_run`` requests in its worker, and
+nn.LSTM serves the same requests in a worker of its own that never loads a submission
+(grader/speedrun.py). Each request makes ``number`` calls and synchronises the device before
+it replies; the grader reads its own wall clock around the request and, on a CPU, the kernel's
+CPU accounting of the worker's processes (``WorkerClocks``). No clock, hook or function in a
+submission's process takes part. The outputs and input gradients of the warm-up and of rounds
+drawn after the timing are compared with the reference: a mismatch fails the check (no speed
+points). The statistics are pure functions of the block times (unit-tested with synthetic
+timings in tests/test_speed.py and tests/test_speed_clock.py):
 
 - each round times one block of the reference and one of the student, back to back in
   alternating order, so the per-round ratio student/reference cancels slow drifts of the
   machine (another process, frequency scaling);
-- on the CPU with one thread (the default), blocks are timed in CPU seconds of the timing
-  thread (``clock_of``): time spent waiting for a core while other processes run is
-  wall-clock time but not CPU time, so on a busy machine the CPU-time ratio stays put where
-  the wall-clock ratio wanders (docs/benchmarks.md). Wall-clock time is scored instead when
-  the submission's blocks kept that thread less than half as busy as the reference's did (it
-  waited for work done elsewhere: another thread or process, a sleep), with more threads,
-  and on a GPU (CUDA events);
+- on the CPU with one thread (the default), blocks are scored in CPU seconds (``clock_of``):
+  time spent waiting for a core while other processes run is wall-clock time but not CPU
+  time, so on a busy machine the CPU-time ratio stays put where the wall-clock ratio wanders
+  (docs/benchmarks.md). Wall-clock time is scored instead when the submission's blocks kept
+  its worker less than half as busy as the reference's did (it waited for work done
+  elsewhere, or slept), with more threads, where the CPU clocks cannot be read, and on a GPU;
 - the ratio is the median of the per-round ratios; its confidence interval comes from order
   statistics (distribution-free, ~95%); the spread is the interval's relative half-width;
 - the scored ratio (forward+backward by default) falls into a band of the rubric
@@ -29,17 +35,25 @@ of a GPU); ``graded`` grades the CPU ratio with the CPU bands.
 
 from __future__ import annotations
 
+import copy
 import math
+import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
+from grader import speedrun
 from grader.checks.base import CheckFailed, Context, Outcome, check
-from grader.client import Timing
+from grader.client import Client, SpeedBlock, Timing
 from grader.config import GradeConfig
+from grader.exercises import Case
 from grader.i18n import Msg, join
+from grader.layout import LayoutError, infer_layout
+from grader.protocol import speed_inputs
+from grader.sandbox import Runner
 
 PHASES = ("forward", "forward_backward")
 _PHASE_NAMES = {"forward": "forward", "forward_backward": "forward+backward"}  # as in code
@@ -198,26 +212,223 @@ def workload_for(config: GradeConfig, device: str) -> tuple[int, int, int, int]:
             "inside the time loop small (no per-gate products, no copies, no .item()).",
        enabled=lambda config: config.speed_mode != "off", points_for=check_points)
 def vs_pytorch(ctx: Context) -> str | Outcome:
-    config, ex = ctx.config, ctx.exercise
+    config = ctx.config
     planned = planned_device(config)
     device, note = planned, ""
     if planned == "cuda" and not ctx.client.devices()["cuda"]:
         device, note = "cpu", Msg("speed.no_gpu")
-    seq_len, batch, input_size, hidden = workload_for(config, device)
-    sequence = ex.kind == "sequence"
-    args = [input_size, hidden] + ([config.speed_layers] if sequence else [])
-    timing = ctx.client.time(
-        ex.class_name, args, workload=(seq_len, batch, input_size, hidden),
-        mode="sequence" if sequence else "cell", baseline="gru" if ex.kind == "gru" else "lstm",
-        device=device, layers=config.speed_layers if sequence else 1,
-        threads=config.speed_threads, budget_s=config.speed_budget_s,
-        min_rounds=config.speed_min_rounds, max_rounds=config.speed_max_rounds,
-        precision=config.speed_precision)
+    timing = measure(ctx, device, workload_for(config, device))
     graded = is_graded(config, device) and device == planned
     if not note and not graded:
         note = (Msg("speed.gpu_only") if config.speed_mode == "auto"
                 else Msg("speed.informational"))
     return judge(ctx, timing, device, graded, note)
+
+
+# -- measuring (grader side) --------------------------------------------------------------------
+SEED = 20_000  # weights and inputs of the timed calls (each request draws from its own seed)
+MIN_BLOCK_S = 0.004  # a timed request lasts at least this long (its own cost: ~0.2 ms)
+WARMUP = 2
+VERIFIED_ROUNDS = 2  # timed requests per phase whose outputs are checked, drawn afterwards
+
+
+@dataclass
+class _Side:
+    """One implementation being timed: its client, its worker's clocks, its blocks."""
+
+    client: Client
+    clocks: Any
+    number: dict[str, int]
+
+
+def _baseline_runner(ctx: Context) -> tuple[Runner, bool]:
+    """(a worker of its own for nn.LSTM / nn.GRU that never loads a submission, whether this
+    check must close it): the submission's runner keeps one for its grade
+    (``speed_baseline``); other runners (test stand-ins) get one in-process."""
+    from grader.sandbox import InProcessRunner
+
+    shared = getattr(ctx.client.runner, "speed_baseline", None)
+    if shared is not None:
+        return shared(), False
+    return InProcessRunner(speedrun.load_header()), True
+
+
+def measure(ctx: Context, device: str, workload: tuple[int, int, int, int]) -> Timing:
+    """Time the submission against PyTorch's own module, from outside both workers.
+
+    The submission's module (with the reference's weights, through its layout) and the
+    baseline each serve ``speed_run`` requests in a worker of their own; every round times
+    one request of each, in alternating order, by the wall clock of this process and by
+    the kernel's CPU accounting of each worker. Outputs and input gradients of the warm-up
+    and of rounds drawn after the timing are compared with the reference computed here:
+    a mismatch fails the check (no speed points)."""
+    config, ex = ctx.config, ctx.exercise
+    seq_len, batch, input_size, hidden = workload
+    sequence = ex.kind == "sequence"
+    layers = config.speed_layers if sequence else 1
+    state = "gru" if ex.kind == "gru" else "lstm"
+    sizes = (batch, seq_len, input_size, hidden)
+    case = Case(batch=batch, input_size=input_size, hidden_size=hidden, seq_len=seq_len,
+                num_layers=layers, seed=SEED)
+    common: dict[str, Any] = {"state": state, "device": device, "sizes": sizes, "layers": layers,
+              "threads": config.speed_threads, "precision": config.speed_precision}
+    runner, own = _baseline_runner(ctx)
+    try:
+        layout = _layout_at(ctx, case)
+        student = ctx.build(case, torch.float32)
+        reference: torch.nn.Module | None = None
+        if layout is not None:
+            reference = ex.reference(case, torch.float32)
+            ctx.set_weights(student, layout, reference)
+        hardware = ctx.client.speed_setup(student, mode="sequence" if sequence else "cell",
+                                          **common)
+        base = Client(runner, ctx.client.timeout, ctx.client.budget)
+        model = base.build(speedrun.CLASS_NAME, [state, input_size, hidden, layers],
+                           torch.float32, seed=SEED)
+        base.speed_setup(model, mode="sequence", **common)
+        sides = {"reference": _Side(base, getattr(runner, "clocks", lambda: None)(), {}),
+                 "student": _Side(ctx.client, getattr(ctx.client.runner, "clocks",
+                                                      lambda: None)(), {})}
+        return _rounds(ctx, sides, reference, sizes, layers if sequence else 0,
+                       hardware, device)
+    finally:
+        if own:
+            runner.close()
+
+
+# Layouts are inferred from Jacobians above this size only at a cost that grows far faster
+# than the size (a naive per-gate submission: 0.2 s at 8, 1.5 s at 16, 263 s at 32, measured).
+INFER_UP_TO = 16
+
+
+def _layout_at(ctx: Context, case: Case) -> Any:
+    """How to give the submission the reference's weights at the speed check's sizes, or None
+    when that would cost too much: the layout the other checks found for these sizes, the
+    declared one (names and shapes) when it computes the reference, or one inferred from
+    Jacobians at small sizes."""
+    key = (case.input_size, case.hidden_size, case.num_layers)
+    if key in ctx.layouts:
+        return ctx.layouts[key]
+    probe = Case(batch=3, input_size=case.input_size, hidden_size=case.hidden_size,
+                 seq_len=1, num_layers=case.num_layers, seed=99)
+    student = ctx.build(probe, torch.float64)
+    try:
+        declared = infer_layout(student.params, ctx.exercise.reference(probe, torch.float64),
+                                ctx.exercise.kind)
+    except LayoutError:
+        declared = None
+    if declared is not None and ctx.computes_target(student, declared, probe):
+        ctx.layouts[key] = declared
+        return declared
+    if max(case.input_size, case.hidden_size) <= INFER_UP_TO:
+        try:
+            ctx.load(probe)
+        except CheckFailed:
+            return None
+        return ctx.layouts.get(key)
+    return None
+
+
+def _rounds(ctx: Context, sides: dict[str, _Side], reference: torch.nn.Module | None,
+            sizes: tuple[int, int, int, int], layers: int, hardware: dict[str, Any],
+            device: str) -> Timing:
+    config = ctx.config
+    batch, _, input_size, hidden = sizes
+    numel = batch * max(input_size, hidden)
+    timeout = ctx.client.timeout or 30.0
+    seeds = iter(range(SEED + 1, SEED + 1_000_000))
+    checked: list[tuple[str, int, SpeedBlock]] = []
+    single: dict[tuple[str, str], float] = {}
+    started = time.perf_counter()
+    for phase in PHASES:
+        for who, side in sides.items():
+            for k in range(WARMUP + 1):
+                seed = next(seeds)
+                block = side.client.speed_run(side.clocks, seed=seed, number=1,
+                                              backward=phase != "forward", reply_numel=numel,
+                                              timeout=timeout)
+                if who == "student" and k == 0:
+                    checked.append((phase, seed, block))
+            single[(phase, who)] = block.wall_s
+            side.number[phase] = max(1, math.ceil(MIN_BLOCK_S / max(block.wall_s, 1e-9)))
+    per_round = sum(sides[w].number[p] * single[(p, w)] for p, w in single)
+    rounds = max(config.speed_min_rounds,
+                 min(config.speed_max_rounds, int(config.speed_budget_s / max(per_round, 1e-9))))
+    times: dict[str, dict[str, list[float]]] = {
+        p: {"reference": [], "student": []} for p in PHASES}
+    cpu: dict[str, dict[str, list[float]]] | None = {
+        p: {"reference": [], "student": []} for p in PHASES}
+    timed: dict[str, list[tuple[int, SpeedBlock]]] = {p: [] for p in PHASES}
+    for r in range(rounds):
+        for phase in PHASES:
+            order = ("reference", "student") if r % 2 == 0 else ("student", "reference")
+            seed = next(seeds)
+            for who in order:
+                side = sides[who]
+                block = side.client.speed_run(side.clocks, seed=seed, number=side.number[phase],
+                                              backward=phase != "forward", reply_numel=numel,
+                                              timeout=timeout)
+                times[phase][who].append(block.wall_s)
+                if cpu is not None:
+                    if block.cpu_s is None or block.cpu_s <= 0:
+                        cpu = None
+                    else:
+                        cpu[phase][who].append(block.cpu_s)
+                if who == "student":
+                    timed[phase].append((seed, block))
+        if time.perf_counter() - started > timeout / 2:
+            break
+    # Drawn now, after every reply: no request could know whether it would be checked.
+    draw = random.SystemRandom()
+    for phase in PHASES:
+        for seed, block in draw.sample(timed[phase], min(VERIFIED_ROUNDS, len(timed[phase]))):
+            checked.append((phase, seed, block))
+    if reference is not None:
+        _verify(ctx, reference, sizes, layers, checked)
+    # With more than one thread, or on a GPU, wall-clock time is the measure.
+    if device == "cuda" or config.speed_threads != 1:
+        cpu = None
+    return Timing(times, len(times["forward"]["student"]), hardware,
+                  {f"{p}/{w}": sides[w].number[p] for p in PHASES for w in sides},
+                  time.perf_counter() - started, cpu, verified=reference is not None)
+
+
+def _verify(ctx: Context, reference: torch.nn.Module, sizes: tuple[int, int, int, int],
+            layers: int, checked: list[tuple[str, int, SpeedBlock]]) -> None:
+    """The checked requests' outputs against the reference (float64, in this process)."""
+    ex = ctx.exercise
+    # On the GPU when this process has one: the GPU workload's float64 reference takes
+    # seconds per call on a CPU.
+    where = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    ref = copy.deepcopy(reference).double().to(where)
+    loose = ctx.config.speed_precision == "tf32"
+    tol = 5e-2 if loose else 1e-3
+    for phase, seed, block in checked:
+        x, h0, c0 = (t.double().to(where) for t in speed_inputs(seed, *sizes, layers))
+        x.requires_grad_(True)
+        if ex.kind == "sequence":
+            out = ex.run_reference(ref, {"x": x, "h": h0, "c": c0})[0]
+        else:
+            hs, h, c = [], h0, c0
+            for xt in x.unbind(1):
+                step = ex.run_reference(ref, {"x": xt, "h": h, "c": c})
+                h, c = step[0], step[-1]
+                hs.append(h)
+            out = torch.stack(hs, 1)
+        pairs: list[tuple[str, torch.Tensor, torch.Tensor | None]] = [
+            ("output", out[:, -1].detach().cpu(), block.last)]
+        if phase != "forward":
+            (grad,) = torch.autograd.grad(out.sum(), [x])
+            pairs.append(("gradient", grad[:, 0].cpu(), block.grad_first))
+        for what, want, got in pairs:
+            if got is None or tuple(got.shape) != tuple(want.shape) or not torch.allclose(
+                    got.to(torch.float64), want, rtol=tol, atol=tol, equal_nan=False):
+                diff = ("shape " + str(tuple(got.shape)) if got is not None
+                        and tuple(got.shape) != tuple(want.shape) else
+                        f"{(got.to(torch.float64) - want).abs().max().item():.3g}"
+                        if got is not None else "missing")
+                raise CheckFailed(Msg("speed.wrong_output", what=Msg(f"speed.what_{what}"),
+                                      phase=_PHASE_NAMES[phase], diff=diff, tol=f"{tol:g}"))
 
 
 def judge(ctx: Context, timing: Timing, device: str, graded: bool, note: str) -> str | Outcome:
@@ -249,12 +460,14 @@ def judge(ctx: Context, timing: Timing, device: str, graded: bool, note: str) ->
         level=Msg("speed.level_high") if level == "high" else Msg("speed.level_low"), why=why)
     if clock_note is not None:
         message = join(message, clock_note, sep=" ")
+    if not timing.verified:
+        message = join(message, Msg("speed.unverified"), sep=" ")
     extra: dict[str, Any] = {
         "ratio": round(scored.ratio, 3),
         "speed": {
             "metric": config.speed_metric, "baseline": baseline, "device": device,
             "graded": graded, "band": band.label, "band_fraction": band.fraction,
-            "confidence": level, "clock": clock,
+            "confidence": level, "clock": clock, "outputs_checked": timing.verified,
             **({"busy_share": {who: round(busy_share(timing, who), 3)
                                for who in ("reference", "student")}}
                if timing.cpu_times is not None else {}),

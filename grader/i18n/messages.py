@@ -808,6 +808,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     "speed.not_graded": {"en": "Not graded here ({note}); for information: {message}",
                          "es": "No se califica aquí ({note}); a título informativo: {message}"},
     "speed.too_slow": {"en": "too slow: {message}", "es": "demasiado lento: {message}"},
+    "speed.wrong_output": {
+        "en": "The timed calls ({phase}) did not compute the reference's function: their "
+              "{what} differs from the reference's by {diff} (tolerance {tol}). Speed is "
+              "only scored for calls that compute what was asked; no speed points.",
+        "es": "Las llamadas medidas ({phase}) no calcularon la función de la referencia: su "
+              "{what} difiere de la de la referencia en {diff} (tolerancia {tol}). La "
+              "velocidad solo se puntúa en llamadas que calculan lo pedido; sin puntos de "
+              "velocidad.",
+    },
+    "speed.unverified": {
+        "en": "The timed calls' outputs were not compared with the reference: your "
+              "parameters are not laid out as declared layouts are, and finding their layout "
+              "at these sizes costs too much.",
+        "es": "Las salidas de las llamadas medidas no se compararon con la referencia: tus "
+              "parámetros no siguen una disposición declarada conocida, y encontrarla a estos "
+              "tamaños cuesta demasiado.",
+    },
+    "speed.what_output": {"en": "output at the last time step",
+                          "es": "salida en el último paso de tiempo"},
+    "speed.what_gradient": {"en": "gradient of the input at the first time step",
+                            "es": "gradiente de la entrada en el primer paso de tiempo"},
     # -- the terminal (grader/reports/terminal.py) and the pytest plugin ------------------------
     "ui.loading": {"en": "Loading {file}", "es": "Cargando {file}"},
     "ui.own_user": {
