@@ -23,6 +23,7 @@ from grader.i18n import Msg, join
 from grader.inference import Inference, JacobianLayout, infer
 from grader.layout import Layout, LayoutError, infer_layout
 from grader.results import Example
+from grader.transfer import readable, transfer
 
 AnyLayout = Layout | JacobianLayout
 
@@ -195,6 +196,13 @@ class Context:
         self.layouts: dict[tuple[int, int, int], AnyLayout] = {}
         # Why a layout could not be inferred, per size (for feedback and diagnosis).
         self.findings: dict[tuple[int, int, int], Inference] = {}
+        # Layouts inferred or transferred (not declared) and verified, with the (input,
+        # hidden) sizes they were found at: a new size with the same parameters starts from
+        # one of them (grader.transfer).
+        self.inferred: list[tuple[tuple[int, int], JacobianLayout]] = []
+        # How each layout of this exercise was found: "inferred" (Jacobian requests to the
+        # worker) or "transferred" (carried from another size, then verified).
+        self.layout_counts: dict[str, int] = {"inferred": 0, "transferred": 0}
         # (grader.diagnosis.Diagnosis | None,) once the diagnosis has run (it runs once).
         self.diagnosed: tuple[Any, ...] = ()
 
@@ -314,10 +322,16 @@ class Context:
             declared, declared_error = None, exc.args[0] if exc.args else str(exc)
         if declared is not None and self.computes_target(student, declared, probe):
             return declared
+        transferred = self._transferred_layout(student, probe)
+        if transferred is not None:
+            return transferred
         finding = self.infer_layout(student, probe)
+        self.layout_counts["inferred"] += 1
         key = (case.input_size, case.hidden_size, case.num_layers)
         if finding.layout is not None and self.computes_target(student, finding.layout,
                                                                    probe):
+            if finding.layout.coef is None and readable((probe.input_size, probe.hidden_size)):
+                self.inferred.append(((probe.input_size, probe.hidden_size), finding.layout))
             return finding.layout
         diagnosed = self._diagnosed_layout(student, probe, finding, declared)
         if diagnosed is not None:
@@ -329,6 +343,32 @@ class Context:
             Msg("layout.not_found", declared=declared_error,
                 reason=finding.reason or Msg("layout.no_mapping")),
             hint=Msg("layout.not_found.hint"))
+
+    def _transferred_layout(self, student: StudentModel, probe: Case) -> JacobianLayout | None:
+        """A layout inferred at another size, carried to ``probe``'s sizes
+        (``grader.transfer``), if the student computes the reference through it; else None,
+        and the caller infers. Only a verified layout is returned: a transfer that does not
+        reproduce the reference costs one request, never the student's credit."""
+        sizes = (probe.input_size, probe.hidden_size)
+        if not self.inferred or not readable(sizes):
+            return None
+        names = tuple(p.name for p in student.params)
+        shapes = [tuple(p.shape) for p in student.params]
+        ref = self.exercise.reference(probe, torch.float64)
+        t_names = tuple(n for n, _ in ref.named_parameters())
+        t_shapes = [tuple(p.shape) for _, p in ref.named_parameters()]
+        for old, layout in reversed(self.inferred):
+            if layout.student_names != names or layout.target_names != t_names:
+                continue
+            moved = transfer(layout, old, sizes, shapes, t_shapes)
+            if moved is None:
+                continue
+            if self.computes_target(student, moved, probe):
+                self.layout_counts["transferred"] += 1
+                # A source too: from other sizes, other readings of the shapes are unique.
+                self.inferred.append((sizes, moved))
+                return moved
+        return None
 
     def _diagnosed_layout(self, student: StudentModel, probe: Case, finding: Inference,
                           declared: AnyLayout | None) -> AnyLayout | None:
