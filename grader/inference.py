@@ -16,6 +16,7 @@ offset, or columns that match nothing: a different function).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -156,12 +157,7 @@ def infer(student_names: list[str], student_shapes: list[tuple[int, ...]],
     t_names = tuple(n for n, _ in target.named_parameters())
     t_shapes = tuple(tuple(p.shape) for _, p in target.named_parameters())
     n_t = sum(p.numel() for p in target.parameters())
-    n_s = 0
-    for shape in student_shapes:
-        k = 1
-        for s in shape:
-            k *= s
-        n_s += k
+    n_s = sum(math.prod(shape) for shape in student_shapes)
     gen = torch.Generator().manual_seed(seed)
 
     # Canonical target coordinates: columns equal at two random points are one coordinate.

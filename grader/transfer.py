@@ -20,6 +20,7 @@ inferred.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 
 import torch
@@ -245,13 +246,7 @@ def transfer_map(values: list[int], a_old: Sequence[Shape], a_new: Sequence[Shap
 
 
 def _count(shapes: Sequence[Shape]) -> int:
-    total = 0
-    for shape in shapes:
-        n = 1
-        for d in shape:
-            n *= d
-        total += n
-    return total
+    return sum(math.prod(shape) for shape in shapes)
 
 
 def transfer(layout: JacobianLayout, old: Sizes, new: Sizes,
