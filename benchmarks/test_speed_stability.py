@@ -3,7 +3,7 @@
 Each of the reference (reference/ as one file), the expert and the naive loop is graded 5
 times in full (default rubric, both default exercises, real sandbox) with the speed check
 graded on the CPU (``speed_mode="graded"``). ``extra_info`` records, per exercise, the scored
-ratio (forward+backward) of every regrade with its interval, band, confidence and points, and
+ratio (forward+backward) of every regrade with its halves, band, confidence and points, and
 their median, extremes and relative spread. The benchmark fails if the points differ between
 regrades: that is the acceptance criterion, not a time limit. On a GPU:
 ``LSTM_GRADER_BENCH_DEVICE=cuda scripts/bench -k regrades``.
@@ -33,7 +33,8 @@ def speed_rows(report: GradeReport) -> dict[str, dict[str, Any]]:
         speed = check.extra["speed"]
         scored = speed[speed["metric"]]
         rows[check.exercise] = {
-            "ratio": scored["ratio"], "interval": scored["interval"],
+            "ratio": scored["ratio"], "halves": scored["halves"],
+            "median_ratio": scored["median_ratio"],
             "forward_ratio": speed["forward"]["ratio"], "band": speed["band"],
             "confidence": speed["confidence"], "points": check.score,
             "max_points": check.max_score, "rounds": scored["rounds"]}

@@ -4,8 +4,10 @@ Synthetic timings (no test here asserts a wall-clock time) and the clocks themse
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,10 +36,10 @@ def ctx() -> Any:
     return SimpleNamespace(config=GRADED, exercise=get_exercise("lstm"))
 
 
-# A busy machine: every other round, both implementations lose most of their wall-clock time
-# to other processes, unevenly (the student's block more in even rounds, the reference's in
-# odd ones), while the CPU seconds each spends stay the same.
-WALL = both([1.0, 9.0] * 6, [3.0 * 9, 3.0] * 6)
+# A busy machine: in every round both implementations lose wall-clock time to other
+# processes, unevenly (the student's block more in even rounds, the reference's in odd ones),
+# while the CPU seconds each spends stay the same.
+WALL = both([2.0, 9.0] * 6, [3.0 * 9, 4.5] * 6)
 CPU = both([1.0] * 12, [3.0] * 12)
 
 
@@ -144,3 +146,68 @@ def test_a_forked_workers_clocks_are_found_from_outside_its_pid_namespace() -> N
             runner.close()
     finally:
         server.discard()
+
+
+# A parent with a second thread and a child that spins: the shape of a worker whose
+# submission started work of its own.
+_TREE = ("import os, sys, threading, time\n"
+         "threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+         "if os.fork() == 0:\n"
+         "    while True: pass\n"
+         "print('ready', flush=True)\n"
+         "time.sleep(60)\n")
+
+
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    for pid in WorkerClocks(proc.pid).tree()[1:]:  # the child would outlive its parent
+        os.kill(pid, 9)
+    proc.kill()
+    proc.wait()
+
+
+def _threads(clocks: WorkerClocks) -> list[int]:
+    return [int(t) for pid in clocks.tree() for t in os.listdir(f"/proc/{pid}/task")]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="affinity and /proc: Linux")
+def test_pinning_keeps_every_thread_of_a_tree_on_one_cpu_and_gives_their_cpus_back() -> None:
+    proc = subprocess.Popen([sys.executable, "-c", _TREE], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+        clocks = WorkerClocks(proc.pid)
+        threads = _threads(clocks)
+        assert len(clocks.tree()) == 2 and len(threads) == 3
+        before = {tid: os.sched_getaffinity(tid) for tid in threads}
+        cpu = max(os.sched_getaffinity(0))
+        restore = clocks.pin({cpu})
+        assert restore is not None
+        assert all(os.sched_getaffinity(tid) == {cpu} for tid in threads)
+        restore()
+        assert {tid: os.sched_getaffinity(tid) for tid in threads} == before
+    finally:
+        _kill_tree(proc)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and /proc: Linux")
+def test_stopping_a_tree_holds_every_process_until_it_is_resumed() -> None:
+    from grader.sandbox import _state
+
+    proc = subprocess.Popen([sys.executable, "-c", _TREE], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+        clocks = WorkerClocks(proc.pid)
+        tree = clocks.tree()
+        assert len(tree) == 2
+        resume = clocks.stop()
+        assert resume is not None
+        assert [_state(pid) for pid in tree] == ["T", "T"]
+        spent = clocks.cpu_s()
+        time.sleep(0.05)
+        assert clocks.cpu_s() == spent  # the spinning child does not run
+        resume()
+        deadline = time.monotonic() + 5
+        while _state(tree[1]) == "T" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert "T" not in [_state(pid) for pid in tree]
+    finally:
+        _kill_tree(proc)

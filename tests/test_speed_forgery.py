@@ -8,6 +8,8 @@ of times nn.LSTM's time, the fast one within a few times, and the band edge sits
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ import pytest
 
 from grader.config import GradeConfig
 from grader.engine import grade
+from grader.sandbox import WorkerClocks, _state
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEED = ROOT / "tests" / "hostile" / "speed"
@@ -50,3 +53,39 @@ def test_returning_cached_outputs_at_the_speed_checks_sizes_gets_no_speed_points
 def test_a_fast_correct_lstm_gets_all_speed_points() -> None:
     result = _speed(ROOT / "reference" / "expert.py")
     assert result.passed and result.score == 4.0, result.message
+
+
+@pytest.mark.slow
+def test_skipping_the_work_of_one_block_gets_no_speed_points() -> None:
+    # Its fastest block would set its time (the ratio of the fastest blocks): that block's
+    # output is always checked, not only a random few.
+    result = _speed(SPEED / "skips_one_block.py")
+    assert not result.passed and result.score == 0
+    assert "did not compute the reference's function" in result.message
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and /proc: Linux")
+def test_the_submissions_processes_are_stopped_and_share_one_cpu_while_nn_lstm_is_timed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its spinning thread and child process would otherwise take the CPU and its caches
+    # from nn.LSTM while the grader times it.
+    seen: list[tuple[int, set[str], set[frozenset[int]]]] = []
+    stop = WorkerClocks.stop
+
+    def observed(self: WorkerClocks) -> Any:
+        resume = stop(self)
+        tree = self.tree()
+        cpus = {frozenset(os.sched_getaffinity(int(tid))) for pid in tree
+                for tid in os.listdir(f"/proc/{pid}/task")}
+        seen.append((len(tree), {_state(pid) for pid in tree}, cpus))
+        return resume
+
+    monkeypatch.setattr(WorkerClocks, "stop", observed)
+    result = _speed(SPEED / "competes_with_the_baseline.py")
+    pinned = result.extra["speed"]["hardware"]["pinned_cpu"]
+    assert seen and pinned is not None
+    # The worker, its forked child (and bubblewrap around them, where it runs): all stopped,
+    # every thread on the one CPU both workers were given.
+    assert all(n >= 2 and states == {"T"} and cpus == {frozenset({pinned})}
+               for n, states, cpus in seen), seen

@@ -785,18 +785,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "speed.level_high": {"en": "high", "es": "alta"},
     "speed.level_low": {"en": "low", "es": "baja"},
-    "speed.interval": {"en": "{coverage}% interval {low}–{high}× over {rounds} rounds",
-                       "es": "intervalo del {coverage}% {low}–{high}× en {rounds} rondas"},
+    "speed.interval": {"en": "the two halves of the {rounds} rounds give {low}× and {high}×",
+                       "es": "las dos mitades de las {rounds} rondas dan {low}× y {high}×"},
     "speed.confidence_high": {
-        "en": "the {interval} lies inside the band, so a regrade lands there too",
-        "es": "el {interval} queda dentro de la banda, así que una nueva calificación también "
-              "caería en ella",
+        "en": "{interval}, both in this band, so a regrade lands there too",
+        "es": "{interval}, ambas en esta banda, así que una nueva calificación también caería "
+              "en ella",
     },
     "speed.confidence_low": {
-        "en": "the {interval} crosses the band edge at {edges}; a regrade may land in the "
-              "neighbouring band",
-        "es": "el {interval} cruza el límite de banda en {edges}; una nueva calificación "
-              "podría caer en la banda vecina",
+        "en": "{interval}, on either side of the band edge at {edges}; a regrade may land in "
+              "the neighbouring band",
+        "es": "{interval}, a ambos lados del límite de banda en {edges}; una nueva "
+              "calificación podría caer en la banda vecina",
     },
     "speed.no_gpu": {"en": "no GPU is visible to the process that runs your code",
                      "es": "el proceso que ejecuta tu código no ve ninguna GPU"},
