@@ -140,6 +140,7 @@ def test_run_autograder_grades_the_submission_with_the_rubric_points(
     results = json.loads((root / "results" / "results.json").read_text())
     tests = {t["extra_data"]["check_id"]: t for t in results["tests"]}
     assert tests["equivalence.forward"]["max_score"] == 10  # the rubric's points
+    assert "× the time of nn.LSTM" in tests["speed.vs_pytorch"]["output"]  # on by default
     assert all(t["tags"][1] == "lstm_cell" for t in results["tests"])  # its exercises
     assert results["score"] == sum(t["max_score"] for t in results["tests"])
     assert all(t["status"] == "passed" for t in results["tests"])
@@ -149,6 +150,9 @@ def test_run_autograder_grades_the_submission_with_the_rubric_points(
 @pytest.mark.slow
 def test_a_crashing_submission_still_gets_results(autograder: Path, tmp_path: Path) -> None:
     root = simulate(autograder, tmp_path)
+    # As an instructor's rubric with speed off would be: the crash, not the timing, is tested.
+    (root / "source" / "rubric.toml").write_text(RUBRIC.replace(
+        "max_examples = 2\n", 'max_examples = 2\nspeed_mode = "off"\n'))
     shutil.copy(ROOT / "tests" / "hostile" / "exits_in_forward.py",
                 root / "submission" / "lstm_cell.py")
     proc = run_autograder(root)

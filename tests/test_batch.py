@@ -32,7 +32,10 @@ from grader.sandbox import InProcessRunner
 ROOT = Path(__file__).resolve().parent.parent
 CORRECT = ROOT / "examples" / "my_lstm.py"
 BUGGY = ROOT / "tests" / "submissions" / "lstm_cell" / "bug_default_state_ones.py"
-QUICK = GradeConfig(max_examples=2)
+# Speed off: these tests are about batching, and timing nn.LSTM costs seconds per file; the
+# real-sandbox test keeps the default (speed informational on a CPU) and checks what it gives.
+QUICK = GradeConfig(max_examples=2, speed_mode="off")
+DEFAULTS = GradeConfig(max_examples=2)
 
 
 def explodes_on_boom(load_header: dict[str, Any], config: GradeConfig) -> InProcessRunner:
@@ -183,7 +186,7 @@ def test_batch_writes_a_row_per_submission_and_resumes(tmp_path: Path) -> None:
     # Another rubric or format is another fingerprint: nothing would be kept.
     assert len({r[LAST_COLUMN] for r in read_csv(out)}) == 1
     assert plan(fmt="junit").fingerprint != plan().fingerprint
-    assert Plan(("lstm_cell",), GradeConfig(max_examples=3)).fingerprint != plan().fingerprint
+    assert Plan(("lstm_cell",), QUICK.with_(max_examples=3)).fingerprint != plan().fingerprint
 
 
 def test_a_grader_error_costs_one_row_and_is_retried_on_resume(tmp_path: Path) -> None:
@@ -269,11 +272,16 @@ def test_batch_through_the_real_sandbox_with_prestarted_workers(tmp_path: Path) 
     shutil.copy(ROOT / "tests" / "hostile" / "exits_at_import.py", subs / "trent.py")
     shutil.copy(BUGGY, subs / "bob.py")
     out = tmp_path / "grades.csv"
-    run_batch(subs, out, Plan(("lstm_cell",), QUICK), jobs=2)
+    run_batch(subs, out, Plan(("lstm_cell",), DEFAULTS), jobs=2)
     rows = {r["id"]: r for r in read_csv(out)}
     assert sorted(rows) == ["alice", "bob", "mallory", "trent"]
     assert rows["alice"]["status"] == "graded"
     assert rows["alice"]["score"] == rows["alice"]["max_score"]
+    # The default rubric's speed check ran: its column, and its result beside the others.
+    assert "lstm_cell/speed.vs_pytorch" in rows["alice"]
+    alice = json.loads((tmp_path / "grades-results" / "alice.json").read_text())
+    (speed,) = [t for t in alice["tests"] if t["tags"][0] == "speed"]
+    assert "× the time of nn.LSTM" in speed["output"]
     assert float(rows["bob"]["score"]) < float(rows["bob"]["max_score"])
     assert rows["trent"]["status"] == "load_error"
     assert float(rows["mallory"]["score"]) < float(rows["mallory"]["max_score"])

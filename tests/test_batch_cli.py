@@ -40,9 +40,12 @@ def test_batch_and_grade_format_on_broken_files(tmp_path: Path,
     subs = tmp_path / "subs"
     (subs / "empty").mkdir(parents=True)
     (subs / "erin.py").write_text("class LSTMCell(:\n")
+    # Speed off: nothing here loads, and the speed check would still start nn.LSTM's worker.
+    rubric = tmp_path / "speed_off.toml"
+    rubric.write_text('[grading]\nspeed_mode = "off"\n')
     out = tmp_path / "grades.csv"
     assert main(["batch", str(subs), "--out", str(out), "--jobs", "1", "--format", "junit",
-                 "--examples", "2"]) == 0
+                 "--examples", "2", "--rubric", str(rubric)]) == 0
     err = capsys.readouterr().err
     assert "batch: 2/2" in err and "2 submissions" in err
     with open(out, newline="") as f:
@@ -52,6 +55,6 @@ def test_batch_and_grade_format_on_broken_files(tmp_path: Path,
 
     result = tmp_path / "erin.json"
     assert main(["grade", str(subs / "erin.py"), "--format", "prairielearn", "--out",
-                 str(result), "--exercise", "lstm_cell"]) == 0
+                 str(result), "--exercise", "lstm_cell", "--rubric", str(rubric)]) == 0
     data = json.loads(result.read_text())
     assert data["gradable"] is False and data["score"] == 0

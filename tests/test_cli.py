@@ -38,6 +38,15 @@ def _gradescope_shape_ok(results: dict) -> None:
     assert {"grader_version", "torch_version", "device", "hypothesis"} <= set(extra)
 
 
+def _speed_off(tmp_path: Path) -> Path:
+    """A rubric that only turns the speed check off, for tests about something else: timing
+    nn.LSTM costs seconds per grade. The tests that keep the default check what it shows."""
+    rubric = tmp_path / "rubric" / "speed_off.toml"
+    rubric.parent.mkdir()
+    rubric.write_text('[grading]\nspeed_mode = "off"\n')
+    return rubric
+
+
 def _without_measurements(results: dict) -> dict:
     """results.json minus what is measured (time taken, speed ratios): the rest is fixed."""
     results = dict(results, tests=[dict(t) for t in results["tests"]])
@@ -61,20 +70,27 @@ def test_grade_writes_gradescope_results_and_a_regrade_gives_the_same_file(
     assert _without_measurements(a) == _without_measurements(b)
     failed = {t["extra_data"]["check_id"] for t in a["tests"] if t["status"] == "failed"}
     assert "shapes.zero_state" in failed  # the lesson's cell has no default state
+    # The default rubric's speed check, one per exercise, with its measured ratio.
+    speed = [t for t in a["tests"] if t["tags"][0] == "speed"]
+    assert len(speed) == 2 and all("× the time of nn.LSTM" in t["output"] for t in speed)
     assert a["score"] < sum(t["max_score"] for t in a["tests"])
     # Nothing but the results lands in the working folder (no .hypothesis/).
     assert sorted(os.listdir(tmp_path)) == ["a.json", "b.json"]
 
 
 def test_check_exits_zero_on_a_correct_file_and_one_on_a_buggy_file(tmp_path: Path) -> None:
-    good = cli("check", str(CORRECT), cwd=tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    good = cli("check", str(CORRECT), cwd=work)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "every check passed" in good.stdout
-    bad = cli("check", str(LESSON), "--exercise", "lstm_cell", cwd=tmp_path)
+    assert good.stdout.count("] speed: ") == 2  # the default speed check, per exercise
+    bad = cli("check", str(LESSON), "--exercise", "lstm_cell", "--rubric",
+              str(_speed_off(tmp_path)), cwd=work)
     assert bad.returncode == 1
     assert "Smallest failing example" in bad.stdout
     assert "[FAIL] shapes" in bad.stdout
-    assert os.listdir(tmp_path) == []
+    assert os.listdir(work) == []
 
 
 def test_a_missing_file_is_a_usage_error_with_exit_status_two(tmp_path: Path) -> None:

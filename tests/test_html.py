@@ -220,9 +220,13 @@ def test_matplotlib_is_imported_only_to_draw() -> None:
 @pytest.mark.slow
 def test_check_and_grade_write_the_html_report(tmp_path: Path) -> None:
     out = tmp_path / "sub" / "report.html"
+    # The check runs with a rubric that turns speed off (seconds saved); the grade below
+    # keeps the default speed check and its row in the report.
+    speed_off = tmp_path / "speed_off.toml"
+    speed_off.write_text('[grading]\nspeed_mode = "off"\n')
     proc = subprocess.run(
         [sys.executable, "-m", "grader.cli", "check", str(WRONG_GATE), "--exercise",
-         "lstm_cell", "--examples", "3", "--html", str(out)],
+         "lstm_cell", "--examples", "3", "--html", str(out), "--rubric", str(speed_off)],
         cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1, proc.stderr
     assert f"HTML report with plots: {out}" in proc.stdout
@@ -241,6 +245,8 @@ def test_check_and_grade_write_the_html_report(tmp_path: Path) -> None:
     assert f"Informe HTML con gráficos: {es}" in proc.stdout
     page = Tags(es.read_text(encoding="utf-8"))
     assert page.all("html")[0]["lang"] == "es" and len(page.all("img")) == 3
+    assert "lstm_cell/speed.vs_pytorch" in {a["data-check"] for a in page.all("tr")
+                                            if "data-check" in a}
     assert (tmp_path / "results.json").is_file()
 
 

@@ -134,6 +134,7 @@ def test_a_notebook_with_a_bug_checked_from_its_kernel_shows_the_failed_check() 
     assert "lstm_cell/equivalence.forward" in failed
     assert "lstm_cell/semantics.forget_gate" in failed
     assert "[FAIL]" in text and "lstm-grader: notebook.ipynb" in text
+    assert text.count("] speed: ") == 2  # the handout's call keeps the default speed check
     assert "Next step:" in text
     # The training cell ran in the kernel and was skipped by the grader.
     assert "torch.Size([2, 5, 4])" in nb.cells[-3].outputs[-1].text
@@ -148,10 +149,12 @@ def test_a_notebook_with_a_bug_checked_from_its_kernel_shows_the_failed_check() 
 def test_a_correct_notebook_passes_in_colabs_situation_without_bubblewrap() -> None:
     # Only the interpreter's folder on PATH: bubblewrap cannot be found, as in Colab.
     env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
-    # Fewer examples and no plots keep this second kernel cheap; the first one runs the
-    # handout's own call.
-    nb = run_headless(filled_notebook(bug=False, call='check(["lstm_cell", "lstm"], '
-                                                      'examples=4, plots=False)'), env)
+    # Fewer examples, no plots and no speed check keep this second kernel cheap; the first
+    # one runs the handout's own call, speed check included.
+    call = ('from grader.config import GradeConfig\n'
+            'check(["lstm_cell", "lstm"], examples=4, plots=False, '
+            'config=GradeConfig(speed_mode="off"))')
+    nb = run_headless(filled_notebook(bug=False, call=call), env)
     text, page, summary = check_cell_outputs(nb)
     score, top, failed = SUMMARY.search(summary).groups()  # type: ignore[union-attr]
     assert float(score) == float(top) > 0 and failed == ""

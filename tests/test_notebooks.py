@@ -14,6 +14,9 @@ from grader.notebook import notebook_source
 
 ROOT = Path(__file__).resolve().parent.parent
 CELL_SOURCE = (ROOT / "examples" / "my_lstm.py").read_text()
+# For the notebooks that fail to load or run: timing nn.LSTM would cost seconds and show
+# nothing; the correct notebook keeps the default speed check.
+SPEED_OFF = GradeConfig(speed_mode="off")
 
 
 def make_notebook(path: Path, cells: list[str]) -> Path:
@@ -53,12 +56,14 @@ def test_a_notebook_with_a_training_loop_is_graded_on_its_definitions(tmp_path: 
     assert report.score == report.max_score
     # Cells are numbered as in the notebook, the leading Markdown cell included.
     assert "cell 4 (cell = LSTMCell(3, 4))" in report.output
+    speed = {c.check_id: c for c in report.checks}["speed.vs_pytorch"]  # the default rubric's
+    assert "× the time of nn.LSTM" in speed.message
 
 
 @pytest.mark.slow
 def test_a_syntax_error_in_a_notebook_points_to_its_cell(tmp_path: Path) -> None:
     nb = make_notebook(tmp_path / "lstm.ipynb", ["import torch", "x = 1", "def f(:\n  pass"])
-    report = grade(nb, ["lstm_cell"], GradeConfig(max_examples=4))
+    report = grade(nb, ["lstm_cell"], SPEED_OFF.with_(max_examples=4))
     assert report.score == 0
     assert "syntax error in cell 4, line 1" in report.checks[0].message
 
@@ -67,7 +72,7 @@ def test_a_syntax_error_in_a_notebook_points_to_its_cell(tmp_path: Path) -> None
 def test_a_runtime_error_in_a_notebook_points_to_its_cell(tmp_path: Path) -> None:
     broken = CELL_SOURCE.replace("gates.chunk(4, dim=1)", "gates.chunk(4, dim=7)")
     nb = make_notebook(tmp_path / "lstm.ipynb", ["import torch", broken])
-    report = grade(nb, ["lstm_cell"], GradeConfig(max_examples=4))
+    report = grade(nb, ["lstm_cell"], SPEED_OFF.with_(max_examples=4))
     forward = {c.check_id: c for c in report.checks}["equivalence.forward"]
     assert not forward.passed
     assert 'File "lstm.ipynb", cell 3, line' in forward.traceback
@@ -98,7 +103,7 @@ def test_a_damaged_notebook_gets_a_full_report_with_no_points(tmp_path: Path,
 def test_a_null_byte_in_a_notebook_cell_is_a_syntax_error_without_a_line(tmp_path: Path) -> None:
     # Python reports it with no line number: the report must still be complete.
     nb = make_notebook(tmp_path / "lstm.ipynb", ["import torch", "x = 1\x00"])
-    report = grade(nb, ["lstm_cell"], GradeConfig(max_examples=2))
+    report = grade(nb, ["lstm_cell"], SPEED_OFF.with_(max_examples=2))
     assert report.score == 0 and report.checks
     assert report.checks[0].i18n["message"]["key"] == "load.syntax_error"
     assert "null bytes" in report.checks[0].message

@@ -121,6 +121,7 @@ def test_the_entrypoint_grades_the_upload_with_the_rubric(course: Path, tmp_path
     assert data["gradable"] is True and data["score"] == 1.0
     tests = {t["description"].split(" ")[0]: t for t in data["tests"]}
     assert tests["lstm_cell/equivalence.forward"]["max_points"] == 10  # the rubric's points
+    assert "lstm_cell/speed.vs_pytorch" in tests  # the default speed check, shown
     assert all(t["points"] == t["max_points"] for t in data["tests"])
     assert data["message"].startswith("Puntuación:")  # the rubric's language
     assert data["extra_data"]["grader_version"] == "9.9-pl"
