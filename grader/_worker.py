@@ -397,10 +397,12 @@ class Handler:
         return {"hardware": _hardware(device, threads, tf32)}, {}
 
     def op_speed_run(self, header: dict[str, Any], tensors: Tensors) -> Reply:
-        """``number`` calls (forward, or forward and backward) on inputs drawn from
-        ``seed``; the device is synchronised before the reply, which carries the last call's
-        output at the last time step and the gradient of its input at the first (the grader
-        compares both with its reference)."""
+        """``number`` calls (forward, or forward and backward) in a chain: the first on
+        inputs drawn from ``seed``, each next one on an input made from the first and the
+        previous call's results (``speed_next_input``). The device is synchronised before
+        the reply, which carries the last call's output at the last time step and the
+        gradient of its input at the first (the grader computes the same chain and compares
+        both with its reference)."""
         spec = self.speed
         if spec is None:
             raise _Failure({"kind": "protocol", "type": "NotReady",
@@ -410,15 +412,14 @@ class Handler:
         batch, seq_len, input_size, hidden = spec["sizes"]
         import _lstm_grader_protocol as protocol  # next to this script (in-process: aliased)
 
-        x, h0, c0 = protocol.speed_inputs(int(header.get("seed", 0)), batch, seq_len,
-                                          input_size, hidden,
-                                          spec["layers"] if mode == "sequence" else 0)
-        x, h0, c0 = (t.to(device) for t in (x, h0, c0))
+        x0, h0, c0 = protocol.speed_inputs(int(header.get("seed", 0)), batch, seq_len,
+                                           input_size, hidden,
+                                           spec["layers"] if mode == "sequence" else 0)
+        x0, h0, c0 = (t.to(device) for t in (x0, h0, c0))
         backward = bool(header.get("backward", False))
-        x.requires_grad_(backward)
-        params = [p for p in module.parameters() if p.requires_grad] + [x]
+        weights = [p for p in module.parameters() if p.requires_grad]
 
-        def run() -> torch.Tensor:
+        def run(x: torch.Tensor) -> torch.Tensor:
             if mode == "cell":
                 steps, out = x.unbind(1), []
                 state: Any = h0 if gru else (h0, c0)
@@ -430,11 +431,17 @@ class Handler:
             return got[0] if isinstance(got, tuple | list) else got
 
         out = grad = None
+        x = x0
         try:
-            for _ in range(max(1, int(header.get("number", 1)))):
-                out = run()
+            for k in range(max(1, int(header.get("number", 1)))):
+                if k:
+                    x = protocol.speed_next_input(x0, out, grad)
+                x = x.detach().requires_grad_(backward)
+                out = run(x)
+                if not isinstance(out, torch.Tensor) or out.dim() != 3:
+                    break
                 if backward:
-                    grad = torch.autograd.grad(out.sum(), params, allow_unused=True)[-1]
+                    grad = torch.autograd.grad(out.sum(), [*weights, x], allow_unused=True)[-1]
             if device.type == "cuda":
                 torch.cuda.synchronize(device)
         except (Exception, SystemExit) as exc:

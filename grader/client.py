@@ -234,18 +234,20 @@ class Client:
         if last is None or (backward and "grad_first" not in out):
             raise WorkerGarbage("malformed speed_run reply")
         return SpeedBlock(wall / number, None if cpu is None else cpu / number, last,
-                          out.get("grad_first"))
+                          out.get("grad_first"), number)
 
 
 @dataclass
 class SpeedBlock:
-    """One timed request: seconds per call (wall clock; CPU or None) and what the last call
-    returned (output at the last step; gradient of the input at the first)."""
+    """One timed request: seconds per call (wall clock; CPU or None), what the last call
+    returned (output at the last step; gradient of the input at the first) and how many
+    calls it made."""
 
     wall_s: float
     cpu_s: float | None
     last: Tensor
     grad_first: Tensor | None
+    number: int = 1   # calls in the request's chain (``speed_next_input``)
 
 
 def _valid_blocks(phase: dict[str, list[float]]) -> bool:

@@ -79,8 +79,8 @@ class GradeConfig:
     speed_layers: int = 1         # layers of the timed stack (sequence exercises)
     # (largest ratio student/PyTorch, fraction of the points), best band first; slower: 0.
     # CPU (workers' CPU time, ratio of the fastest blocks, docs/benchmarks.md): correct
-    # solutions up to 6.0x, the naive loop from 7.0x, over many regrades on a loaded machine;
-    # the 6.5x edge sits between them, 8% from each.
+    # solutions up to 6.0x, the naive loop from 6.9x, over many regrades, loaded machine
+    # included; the 6.5x edge sits between them, 6-8% from each.
     # GPU: provisional (no GPU measured yet; fastrnns: scripted loop 2.2x fwd, 4.7x bwd).
     speed_cpu_bands: tuple[tuple[float, float], ...] = ((6.5, 1.0), (14.0, 0.5), (28.0, 0.25))
     speed_gpu_bands: tuple[tuple[float, float], ...] = ((5.0, 1.0), (10.0, 0.75), (20.0, 0.5),

@@ -147,3 +147,20 @@ def speed_inputs(seed: int, batch: int, seq_len: int, input_size: int, hidden: i
     state = (layers, batch, hidden) if layers else (batch, hidden)
     return (torch.randn(batch, seq_len, input_size, generator=gen) * 0.5,
             torch.randn(*state, generator=gen) * 0.5, torch.randn(*state, generator=gen) * 0.5)
+
+
+def speed_next_input(x0: torch.Tensor, out: torch.Tensor, grad: torch.Tensor | None
+                     ) -> torch.Tensor:
+    """The input of the next call of a ``speed_run`` request: the request's first input
+    passed through a non-linearity scaled by the previous call's results (the mean of its
+    output at the last step and, with backward, of its input's gradient).
+
+    Each call thus needs the whole of the one before (a skipped call, forward or backward,
+    changes every later output, and the last one is compared with the reference), calls
+    cannot be batched together, and no part of the work on one input (its projection) can be
+    reused for the next: the tanh makes the inputs of two calls no linear function of each
+    other. The same code runs in the workers and in the grader's reference."""
+    a = out[:, -1].detach().mean()
+    if grad is not None:
+        a = a + grad.detach().mean()
+    return torch.tanh(x0 * (1 + 0.1 * a))

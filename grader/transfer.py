@@ -13,8 +13,9 @@ the new size.
 Everything here is a proposal: the caller keeps a transferred layout only if the student,
 with the reference's weights loaded through it, computes the reference, and infers the
 layout again otherwise. Sizes that cannot tell an I-block from an H-block or from a 1-block
-(input_size == hidden_size, or either 1) are never read: at those sizes the layout is
-inferred.
+(input_size == hidden_size, or either 1) are never read; a layout is carried to
+input_size == hidden_size (the sizes it was read at say which block is which), never to a size
+of 1.
 """
 
 from __future__ import annotations
@@ -46,9 +47,18 @@ _MAX_COORDS = 100_000
 
 
 def readable(sizes: Sizes) -> bool:
-    """Whether a layout at these sizes may be read or written by a transfer."""
+    """Whether a layout found at these sizes may be carried to others: each block's length
+    must tell an input block from a hidden one and from a bias."""
     i, h = sizes
     return i >= 2 and h >= 2 and i != h
+
+
+def writable(sizes: Sizes) -> bool:
+    """Whether a layout may be carried to these sizes. input_size == hidden_size is fine:
+    which block is which was read at the readable sizes the layout comes from (a length is
+    solved for at both sizes at once); a length of 1 is not, as it reads as a bias."""
+    i, h = sizes
+    return i >= 2 and h >= 2
 
 
 def _readings(d0: int, d1: int, old: Sizes, new: Sizes) -> list[Expr]:
@@ -255,7 +265,7 @@ def transfer(layout: JacobianLayout, old: Sizes, new: Sizes,
     """``layout`` (found at ``old`` sizes) carried to ``new`` sizes, or None when it cannot
     be: sizes that cannot be read, a coefficient other than +1, or a map that follows no
     block rule. The result is a proposal, to be verified by the caller."""
-    if layout.coef is not None or not (readable(old) and readable(new)):
+    if layout.coef is not None or not (readable(old) and writable(new)):
         return None
     student_shapes = [tuple(s) for s in student_shapes]
     target_shapes = [tuple(s) for s in target_shapes]

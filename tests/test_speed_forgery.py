@@ -89,3 +89,12 @@ def test_the_submissions_processes_are_stopped_and_share_one_cpu_while_nn_lstm_i
     # every thread on the one CPU both workers were given.
     assert all(n >= 2 and states == {"T"} and cpus == {frozenset({pinned})}
                for n, states, cpus in seen), seen
+
+
+@pytest.mark.slow
+def test_making_fewer_calls_than_a_request_asks_for_gets_no_speed_points() -> None:
+    # The calls of a request form a chain (each input made from the previous call's results):
+    # the last output of a request cut short is not the reference's.
+    result = _speed(SPEED / "makes_fewer_calls.py")
+    assert not result.passed and result.score == 0
+    assert "did not compute the reference's function" in result.message

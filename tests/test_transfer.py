@@ -20,7 +20,7 @@ from grader.config import GradeConfig
 from grader.exercises import EXERCISES, Case
 from grader.inference import JacobianLayout
 from grader.sandbox import InProcessRunner
-from grader.transfer import readable, transfer
+from grader.transfer import readable, transfer, writable
 from tests.test_inference import DrawnLayoutCell, _infer
 
 NAIVE = Path(__file__).resolve().parent.parent / "benchmarks" / "submissions" / "naive_loop.py"
@@ -74,19 +74,34 @@ def test_each_structure_transfers_to_the_map_inference_finds_at_the_new_size(kin
     assert moved.description == direct.description
 
 
-def test_sizes_that_cannot_tell_input_from_hidden_are_not_transferred() -> None:
+def test_sizes_that_cannot_tell_input_from_hidden_are_never_read() -> None:
     for sizes in [(4, 4), (1, 3), (3, 1)]:
         assert not readable(sizes)
+    assert writable((4, 4)) and not writable((1, 3)) and not writable((3, 1))
     found = _infer(PerGateLinearCell(3, 5), 3, 5).layout
     assert found is not None
-    for new in [(4, 4), (1, 3)]:
-        cell = PerGateLinearCell(*new)
-        assert transfer(found, (3, 5), new, _shapes(cell),
-                        _shapes(reference.LSTMCell(*new))) is None
+    cell = PerGateLinearCell(1, 3)  # a length of 1 reads as a bias: not carried there
+    assert transfer(found, (3, 5), (1, 3), _shapes(cell),
+                    _shapes(reference.LSTMCell(1, 3))) is None
     square = _infer(PerGateLinearCell(4, 4), 4, 4).layout
-    assert square is not None
+    assert square is not None  # found at sizes that cannot say which block is which
     assert transfer(square, (4, 4), (3, 5), _shapes(PerGateLinearCell(3, 5)),
                     _shapes(reference.LSTMCell(3, 5))) is None
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_a_layout_read_at_other_sizes_is_carried_to_equal_input_and_hidden_sizes(kind: str
+                                                                                 ) -> None:
+    # The speed check's CPU sizes are 64 and 64: the sizes the layout was read at say which
+    # block is input and which hidden.
+    old, new = (3, 5), (4, 4)
+    found = _infer(KINDS[kind](*old), *old).layout
+    assert found is not None
+    cell = KINDS[kind](*new)
+    moved = transfer(found, old, new, _shapes(cell), _shapes(reference.LSTMCell(*new)))
+    direct = _infer(cell, *new).layout
+    assert moved is not None and direct is not None
+    assert torch.equal(moved.src, direct.src) and torch.equal(moved.canon, direct.canon)
 
 
 def _context(source: str, exercise: str = "lstm_cell", examples: int = 4) -> Context:
@@ -105,7 +120,8 @@ def test_ambiguous_sizes_are_inferred_and_readable_ones_transferred() -> None:
     ctx = _context(NAIVE.read_text(encoding="utf-8"))
     for i, h in [(3, 5), (4, 4), (1, 3), (5, 2)]:
         assert _computes_reference(ctx, Case(3, i, h, seed=1))
-    assert ctx.layout_counts == {"inferred": 3, "transferred": 1}
+    # (3, 5) inferred, carried to (4, 4) and (5, 2); (1, 3) cannot be written: inferred.
+    assert ctx.layout_counts == {"inferred": 2, "transferred": 2}
 
 
 # Correct at every size, but the gate order of its (same-named, same-shaped) parameters
@@ -190,7 +206,7 @@ def test_transfers_save_inference_probes(monkeypatch: pytest.MonkeyPatch) -> Non
         asked["jacobian"] = 0
         ctx = _context(source)
         if not transfers:
-            monkeypatch.setattr(Context, "_transferred_layout", lambda self, s, p: None)
+            monkeypatch.setattr(Context, "transferred_layout", lambda self, s, p: None)
         for i, h in sizes:
             assert _computes_reference(ctx, Case(3, i, h, seed=1))
         return asked["jacobian"]

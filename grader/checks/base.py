@@ -23,7 +23,7 @@ from grader.i18n import Msg, join
 from grader.inference import Inference, JacobianLayout, infer
 from grader.layout import Layout, LayoutError, infer_layout
 from grader.results import Example
-from grader.transfer import readable, transfer
+from grader.transfer import readable, transfer, writable
 
 AnyLayout = Layout | JacobianLayout
 
@@ -322,7 +322,7 @@ class Context:
             declared, declared_error = None, exc.args[0] if exc.args else str(exc)
         if declared is not None and self.computes_target(student, declared, probe):
             return declared
-        transferred = self._transferred_layout(student, probe)
+        transferred = self.transferred_layout(student, probe)
         if transferred is not None:
             return transferred
         finding = self.infer_layout(student, probe)
@@ -344,13 +344,13 @@ class Context:
                 reason=finding.reason or Msg("layout.no_mapping")),
             hint=Msg("layout.not_found.hint"))
 
-    def _transferred_layout(self, student: StudentModel, probe: Case) -> JacobianLayout | None:
+    def transferred_layout(self, student: StudentModel, probe: Case) -> JacobianLayout | None:
         """A layout inferred at another size, carried to ``probe``'s sizes
         (``grader.transfer``), if the student computes the reference through it; else None,
         and the caller infers. Only a verified layout is returned: a transfer that does not
         reproduce the reference costs one request, never the student's credit."""
         sizes = (probe.input_size, probe.hidden_size)
-        if not self.inferred or not readable(sizes):
+        if not self.inferred or not writable(sizes):
             return None
         names = tuple(p.name for p in student.params)
         shapes = [tuple(p.shape) for p in student.params]
@@ -366,7 +366,8 @@ class Context:
             if self.computes_target(student, moved, probe):
                 self.layout_counts["transferred"] += 1
                 # A source too: from other sizes, other readings of the shapes are unique.
-                self.inferred.append((sizes, moved))
+                if readable(sizes):
+                    self.inferred.append((sizes, moved))
                 return moved
         return None
 

@@ -4,8 +4,9 @@ the same sizes, on the same device, in the same run.
 Timed by the grader, from outside the processes being timed (``measure``): the submission's
 module (with the reference's weights) serves ``speed_run`` requests in its worker, and
 nn.LSTM serves the same requests in a worker of its own that never loads a submission
-(grader/speedrun.py). Each request makes ``number`` calls and synchronises the device before
-it replies; the grader reads its own wall clock around the request and, on a CPU, the kernel's
+(grader/speedrun.py). Each request makes ``number`` calls in a chain (each next input made
+from the previous call's results, ``speed_next_input``) and synchronises the device before it
+replies; the grader reads its own wall clock around the request and, on a CPU, the kernel's
 CPU accounting of the worker's processes (``WorkerClocks``). No clock, hook or function in a
 submission's process takes part. On the CPU the two workers are pinned to one CPU while they
 are timed (``_pin_together``), and the submission's worker is stopped (SIGSTOP) while the
@@ -57,7 +58,7 @@ from grader.config import GradeConfig
 from grader.exercises import Case
 from grader.i18n import Msg, join
 from grader.layout import LayoutError, infer_layout
-from grader.protocol import speed_inputs
+from grader.protocol import speed_inputs, speed_next_input
 from grader.sandbox import Runner, current_cpu
 
 PHASES = ("forward", "forward_backward")
@@ -231,6 +232,8 @@ def vs_pytorch(ctx: Context) -> str | Outcome:
 # -- measuring (grader side) --------------------------------------------------------------------
 SEED = 20_000  # weights and inputs of the timed calls (each request draws from its own seed)
 MIN_BLOCK_S = 0.004  # a timed request lasts at least this long (its own cost: ~0.2 ms)
+# and makes at most this many calls: the grader computes each call of a checked request again.
+MAX_CALLS = 16
 WARMUP = 2
 VERIFIED_ROUNDS = 2  # timed requests per phase whose outputs are checked, drawn afterwards
 
@@ -343,7 +346,8 @@ INFER_UP_TO = 16
 def _layout_at(ctx: Context, case: Case) -> Any:
     """How to give the submission the reference's weights at the speed check's sizes, or None
     when that would cost too much: the layout the other checks found for these sizes, the
-    declared one (names and shapes) when it computes the reference, or one inferred from
+    declared one (names and shapes) when it computes the reference, one the other checks
+    inferred at other sizes carried to these (``grader.transfer``), or one inferred from
     Jacobians at small sizes."""
     key = (case.input_size, case.hidden_size, case.num_layers)
     if key in ctx.layouts:
@@ -359,6 +363,11 @@ def _layout_at(ctx: Context, case: Case) -> Any:
     if declared is not None and ctx.computes_target(student, declared, probe):
         ctx.layouts[key] = declared
         return declared
+    # A layout the other checks inferred at their sizes, carried to these (and verified).
+    moved = ctx.transferred_layout(student, probe)
+    if moved is not None:
+        ctx.layouts[key] = moved
+        return moved
     if max(case.input_size, case.hidden_size) <= INFER_UP_TO:
         try:
             ctx.load(probe)
@@ -389,7 +398,8 @@ def _rounds(ctx: Context, sides: dict[str, _Side], reference: torch.nn.Module | 
                 if who == "student" and k == 0:
                     checked.append((phase, seed, block))
             single[(phase, who)] = block.wall_s
-            side.number[phase] = max(1, math.ceil(MIN_BLOCK_S / max(block.wall_s, 1e-9)))
+            side.number[phase] = min(MAX_CALLS, max(1, math.ceil(
+                MIN_BLOCK_S / max(block.wall_s, 1e-9))))
     per_round = sum(sides[w].number[p] * single[(p, w)] for p, w in single)
     rounds = max(config.speed_min_rounds,
                  min(config.speed_max_rounds, int(config.speed_budget_s / max(per_round, 1e-9))))
@@ -457,21 +467,31 @@ def _verify(ctx: Context, reference: torch.nn.Module, sizes: tuple[int, int, int
     loose = ctx.config.speed_precision == "tf32"
     tol = 5e-2 if loose else 1e-3
     for phase, seed, block in checked:
-        x, h0, c0 = (t.double().to(where) for t in speed_inputs(seed, *sizes, layers))
-        x.requires_grad_(True)
-        if ex.kind == "sequence":
-            out = ex.run_reference(ref, {"x": x, "h": h0, "c": c0})[0]
-        else:
+        x0, h0, c0 = (t.double().to(where) for t in speed_inputs(seed, *sizes, layers))
+
+        def call(x: torch.Tensor, h0: torch.Tensor = h0, c0: torch.Tensor = c0
+                 ) -> torch.Tensor:
+            if ex.kind == "sequence":
+                return ex.run_reference(ref, {"x": x, "h": h0, "c": c0})[0]
             hs, h, c = [], h0, c0
             for xt in x.unbind(1):
                 step = ex.run_reference(ref, {"x": xt, "h": h, "c": c})
                 h, c = step[0], step[-1]
                 hs.append(h)
-            out = torch.stack(hs, 1)
+            return torch.stack(hs, 1)
+
+        # The request's chain of calls, as the worker makes it (``speed_next_input``).
+        out, grad, x = torch.empty(0), None, x0
+        for k in range(block.number):
+            if k:
+                x = speed_next_input(x0, out, grad)
+            x = x.detach().requires_grad_(True)
+            out = call(x)
+            if phase != "forward":
+                (grad,) = torch.autograd.grad(out.sum(), [x], retain_graph=False)
         pairs: list[tuple[str, torch.Tensor, torch.Tensor | None]] = [
             ("output", out[:, -1].detach().cpu(), block.last)]
-        if phase != "forward":
-            (grad,) = torch.autograd.grad(out.sum(), [x])
+        if grad is not None:
             pairs.append(("gradient", grad[:, 0].cpu(), block.grad_first))
         for what, want, got in pairs:
             if got is None or tuple(got.shape) != tuple(want.shape) or not torch.allclose(

@@ -1,12 +1,15 @@
-"""A correct LSTM that skips the work for one of the speed check's inputs: every call on the
-ninth distinct input as long as the speed check's (more than 8 time steps) returns zeros at
-once. Scored by its fastest block, that one would set its time; the grader always checks the
-output of each phase's fastest block."""
+"""A correct LSTM that skips the work of one of the speed check's requests: every call of
+the ninth request at the speed check's length (more than 8 time steps) returns zeros at once.
+It finds where a request starts as someone who read the grader would: a request's first input
+is drawn from a normal distribution, the chained calls after it get inputs through a tanh
+(grader/protocol.py, speed_next_input), so only a first input has entries beyond 1. Scored by
+its fastest block, that request would set its time; the grader always checks the output of
+each phase's fastest block."""
 
 import torch
 from torch import nn
 
-_seen = []
+_requests = []
 
 
 class LSTM(nn.Module):
@@ -16,10 +19,9 @@ class LSTM(nn.Module):
 
     def forward(self, x, state=None):
         if x.dim() == 3 and x.shape[1] > 8:
-            key = float(x.detach()[0, 0, 0])
-            if key not in _seen:
-                _seen.append(key)
-            if _seen.index(key) == 8:
+            if float(x.detach().abs().max()) > 1:
+                _requests.append(1)
+            if len(_requests) == 9:
                 batch, seq_len, _ = x.shape
                 hidden = self.rnn.hidden_size
                 out = 0 * x.sum(-1, keepdim=True).expand(batch, seq_len, hidden)
