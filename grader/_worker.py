@@ -458,19 +458,11 @@ class Handler:
         return {}, reply
 
 
-def _set_tf32(enabled: bool) -> dict[str, Any]:
+def _set_tf32(enabled: bool) -> None:
     """TF32 on or off for matmuls and cuDNN alike (like with like: by default cuDNN's RNNs may
-    use TF32 while a student's matmuls do not). Returns what to restore."""
-    saved = {"matmul": torch.backends.cuda.matmul.allow_tf32,
-             "cudnn": torch.backends.cudnn.allow_tf32}
+    use TF32 while a student's matmuls do not)."""
     torch.backends.cuda.matmul.allow_tf32 = enabled
     torch.backends.cudnn.allow_tf32 = enabled
-    return saved
-
-
-def _restore_tf32(saved: dict[str, Any]) -> None:
-    torch.backends.cuda.matmul.allow_tf32 = saved["matmul"]
-    torch.backends.cudnn.allow_tf32 = saved["cudnn"]
 
 
 def _hardware(device: torch.device, threads: int, tf32: bool) -> dict[str, Any]:

@@ -6,7 +6,7 @@ here before any comparison, so a reply of the wrong shape is a clear failure, ne
 
 from __future__ import annotations
 
-import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,8 +220,6 @@ class Client:
         of the request (the worker synchronises the device before it replies) and the CPU
         time of the worker's processes (``clocks``, from the kernel; None where unreadable).
         Nothing the worker reports takes part in the time."""
-        import time
-
         cpu0 = clocks.cpu_s() if clocks is not None else None
         t0 = time.perf_counter()
         _, out = self._ask({"op": "speed_run", "seed": seed, "number": number,
@@ -248,9 +246,3 @@ class SpeedBlock:
     last: Tensor
     grad_first: Tensor | None
     number: int = 1   # calls in the request's chain (``speed_next_input``)
-
-
-def _valid_blocks(phase: dict[str, list[float]]) -> bool:
-    ref, stu = phase["reference"], phase["student"]
-    return bool(ref) and len(ref) == len(stu) and all(math.isfinite(t) and t > 0
-                                                      for t in ref + stu)

@@ -735,18 +735,25 @@ class ThreadClock:
     def cpu_s(self) -> float | None:
         return time.thread_time() - self.start
 
-    def pin(self, cpus: set[int]) -> None:
-        """Trusted code in the grader's own thread stays where the scheduler puts it."""
+
+def _stat(pid: int | str) -> list[bytes] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name, from the state on (field
+    3); None when the process has ended or there is no /proc. The command name may hold
+    spaces and parentheses: the fields follow the last ")"."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
         return None
+    return stat[stat.rfind(b")") + 2:].split()
 
 
 def current_cpu() -> int | None:
     """The CPU this process runs on now (Linux; None elsewhere or when unreadable)."""
+    fields = _stat("self")
     try:
-        with open("/proc/self/stat", "rb") as f:
-            stat = f.read()
-        return int(stat[stat.rfind(b")") + 2:].split()[36])  # field 39, "processor"
-    except (OSError, ValueError, IndexError):
+        return int(fields[36]) if fields else None  # field 39, "processor"
+    except (ValueError, IndexError):
         return None
 
 
@@ -857,16 +864,9 @@ class WorkerClocks:
         except OSError:
             return [self.root]
         for name in entries:
-            if not name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{name}/stat", "rb") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            # The command name may hold spaces and parentheses: the fields follow the last ")".
-            fields = stat[stat.rfind(b")") + 2:].split()
-            children.setdefault(int(fields[1]), []).append(int(name))
+            fields = _stat(name) if name.isdigit() else None
+            if fields:
+                children.setdefault(int(fields[1]), []).append(int(name))
         tree, todo = [], [self.root]
         while todo:
             pid = todo.pop()
@@ -877,12 +877,8 @@ class WorkerClocks:
 
 def _state(pid: int) -> str:
     """A process's state letter (R, S, T...), "" when it has ended."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except OSError:
-        return ""
-    return stat[stat.rfind(b")") + 2:].split()[0].decode()
+    fields = _stat(pid)
+    return fields[0].decode() if fields else ""
 
 
 def _innermost_pid(pid: int) -> int | None:

@@ -265,9 +265,9 @@ def measure(ctx: Context, device: str, workload: tuple[int, int, int, int]) -> T
     The submission's module (with the reference's weights, through its layout) and the
     baseline each serve ``speed_run`` requests in a worker of their own; every round times
     one request of each, in alternating order, by the wall clock of this process and by
-    the kernel's CPU accounting of each worker. Outputs and input gradients of the warm-up
-    and of rounds drawn after the timing are compared with the reference computed here:
-    a mismatch fails the check (no speed points)."""
+    the kernel's CPU accounting of each worker. Outputs and input gradients of the warm-up,
+    of each phase's fastest blocks and of rounds drawn after the timing are compared with
+    the reference computed here: a mismatch fails the check (no speed points)."""
     config, ex = ctx.config, ctx.exercise
     seq_len, batch, input_size, hidden = workload
     sequence = ex.kind == "sequence"
